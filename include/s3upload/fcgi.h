@@ -1,0 +1,98 @@
+// fcgi: the FastCGI server. Where the listening socket comes from, the worker threads, signals,
+// reading params and body, writing the response. It knows nothing of S3: it turns each FastCGI request
+// into an http::Request, calls RequestHandler::Handle, and writes the http::Response back.
+//
+// Contract
+// - Listening socket, in this order: --listen (unix:/path or HOST:PORT), systemd socket activation
+//   (LISTEN_PID is us and LISTEN_FDS=1: fd 3), a listening socket inherited on fd 0 (mod_fcgid,
+//   spawn-fcgi). With none of these the caller gets nullopt and must refuse to run, rather than act
+//   as a one-shot CGI.
+// - Threads do not belong to connections. One dispatcher thread owns the listening socket and every
+//   idle connection (epoll); a worker takes a connection only when a request is ready on it, serves
+//   exactly that request, and hands a kept-alive connection (nginx fastcgi_keep_conn) back to the
+//   dispatcher. So idle keep-alive connections never pin worker threads, and the thread count only
+//   has to cover requests being processed at the same time.
+// - Every accepted connection has read and write timeouts (io_timeout): a stalled peer costs a worker
+//   at most that long. Idle kept-alive connections are closed after idle_timeout.
+// - The request body is read to its end before the handler runs. Above MaxBodyBytes the body is
+//   discarded (Request::body_too_large) and the connection is not kept alive.
+// - Stop(): stop accepting, close idle connections, answer every request already being read or
+//   processed, then Run returns. Safe from any thread, idempotent.
+// - One log line per request: method, path, status, duration_ms and the response's log_fields.
+//
+// Thread-safety: RequestHandler::Handle is called from several worker threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "s3upload/http.h"
+#include "s3upload/status.h"
+
+namespace s3upload::fcgi {
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual std::size_t MaxBodyBytes() const = 0;
+  virtual http::Response Handle(const http::Request& request) = 0;
+};
+
+struct ListeningSocket {
+  enum class Origin { kListenFlag, kSystemd, kInherited };
+  int fd = -1;
+  Origin origin = Origin::kListenFlag;
+  std::string description;  // for the start-up log: "unix:/run/x.sock", "127.0.0.1:9000", "fd 0"
+  std::string unix_path;    // set when we created a unix socket (removed again on exit)
+};
+
+// Creates, binds and listens. "unix:/path" (mode 0660, a stale socket file is replaced) or
+// "HOST:PORT" / "[V6HOST]:PORT".
+StatusOr<ListeningSocket> OpenListenSpec(std::string_view spec);
+// systemd's socket (then LISTEN_* are removed from the environment), else fd 0 if it is a listening
+// socket, else nullopt.
+std::optional<ListeningSocket> InheritedListeningSocket();
+
+struct ServerOptions {
+  int threads = 8;
+  std::chrono::milliseconds io_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{300'000};
+};
+
+class Server {
+ public:
+  Server(ListeningSocket socket, ServerOptions options, RequestHandler& handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves until Stop() and returns after the last request in flight was answered.
+  Status Run();
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Turns SIGTERM/SIGINT into on_stop and SIGHUP into on_reload, on a thread of its own (signalfd), so
+// no handler code ever runs in signal context. Construct it before any other thread starts: it blocks
+// those signals (and ignores SIGPIPE) for the whole process.
+class SignalWatcher {
+ public:
+  SignalWatcher(std::function<void()> on_stop, std::function<void()> on_reload);
+  ~SignalWatcher();  // stops the watcher thread
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace s3upload::fcgi

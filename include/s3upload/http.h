@@ -1,0 +1,70 @@
+// http: the Request and Response values that travel through the responder, and the small parsers
+// and JSON helpers every handler needs.
+//
+// Contract
+// - Request is what the web server told us, already copied out of libfcgi (whose strings die at
+//   the next accept): method, path, query, selected CGI variables, HTTP_* headers and the body.
+// - Response is what goes back: a status, headers and a body. Every response we build ourselves
+//   is JSON with Content-Type application/json, and never echoes raw input unescaped.
+// - log_fields are annotations for the one log line per request (profile, refusing rule, ...);
+//   they are never sent to the client.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3upload::http {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;        // REQUEST_METHOD, upper case as sent
+  std::string path;          // DOCUMENT_URI, else SCRIPT_NAME + PATH_INFO, else REQUEST_URI's path
+  std::string query;         // QUERY_STRING, raw
+  std::string content_type;  // CONTENT_TYPE
+  std::optional<std::uint64_t> content_length;  // CONTENT_LENGTH, if present and numeric
+  std::string remote_user;   // REMOTE_USER (set by the web server's authentication)
+  std::string remote_addr;   // REMOTE_ADDR
+  std::string request_id;    // REQUEST_ID param if the web server passes one, else generated
+  // HTTP_* params as header names: HTTP_X_CSRF_TOKEN -> "x-csrf-token". Lower case.
+  Fields headers;
+  std::string body;
+  // True when the body was longer than the limit: `body` then holds nothing useful.
+  bool body_too_large = false;
+
+  // The value of the first header with this lower-case name, or nullopt.
+  std::optional<std::string_view> Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  Fields headers;  // each written as "Name: value"; Content-Type included here
+  std::string body;
+  Fields log_fields;  // for the request log line only
+};
+
+// "OK", "Not Found", ... for the Status line; "Unknown" for codes we never send.
+std::string_view ReasonPhrase(int status);
+
+// A JSON string literal (with the quotes) with every control character, quote, backslash and
+// non-UTF-8 byte escaped, so client input can be quoted safely.
+std::string JsonQuote(std::string_view text);
+
+// A response with a JSON body and Content-Type: application/json.
+Response JsonResponse(int status, std::string json_body);
+// {"error": "<message>"} with the given status.
+Response JsonError(int status, std::string_view message);
+
+// application/x-www-form-urlencoded (also query strings): '&'-separated, '+' is a space, %XX
+// decoded. A malformed escape makes the whole parse fail (nullopt), so input is never half-read.
+std::optional<Fields> ParseFormUrlEncoded(std::string_view text);
+// The first value of `name` in a query string; nullopt if absent or the query is malformed.
+std::optional<std::string> QueryValue(std::string_view query, std::string_view name);
+
+}  // namespace s3upload::http

@@ -1,0 +1,155 @@
+// verify: the rules. Decides whether a signing request is exactly something the operator allowed.
+//
+// Contract
+// - Pure functions: the request bytes, the profile's UploadRules, the caller and the current time
+//   go in; either a SigningTask (exactly what to sign, already verified) or a Refusal comes out.
+//   No I/O, no configuration parsing, no clock, no signing key.
+// - Default deny. Every condition of a POST policy and every line of a REST string to sign is
+//   parsed into fields and compared exactly (never substring or regex matches on raw text). A
+//   field, condition, header, method, sub-resource or query parameter that no rule allows is
+//   refused. Nothing is signed that was not fully parsed and checked.
+// - One rule per condition: a Refusal names the rule (a stable, dotted identifier such as
+//   "policy.acl" or "rest.v4.host") and a short detail for the operator's log. The detail may
+//   quote client input; the logger escapes it. Neither ever contains secrets.
+// - A refusal is a value; nothing here throws across the module boundary.
+//
+// What a SigningTask promises
+// - Policy: `policy_base64` is the base64 of a policy document re-serialised by us from the parsed,
+//   verified conditions (compact JSON, conditions in the order received, a content-length-range
+//   added from the profile when the client sent none). The handler signs `string_to_sign`, which
+//   is `policy_base64`, and returns that same base64: the bytes signed are the bytes checked.
+// - REST v2: `string_to_sign` is the received string, accepted only if re-assembling it from its
+//   parsed fields gives the same bytes.
+// - REST v4: the received canonical request is accepted only if rebuilding it with aws/'s
+//   canonicalisation gives the same bytes; `string_to_sign` is lines 1-3 plus the hex SHA-256 of
+//   that canonical request.
+//
+// Thread-safety: all functions are re-entrant; UploadRules is read-only here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace s3upload::verify {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+enum class SignatureVersion { kV2, kV4 };
+enum class Addressing { kVirtualHosted, kPathStyle };
+
+// Which object keys a profile accepts.
+struct KeyRules {
+  // Fixed start of every key. "{user}" stands for the caller's REMOTE_USER, which must then be
+  // present and be a safe path segment ([A-Za-z0-9._@+-], 1-64 bytes, not "." or "..").
+  std::string prefix;
+  // What may follow the prefix.
+  enum class Shape {
+    kUuidWithExtension,  // <uuid>.<ext>: Fine Uploader's default key ("uuid")
+    kUuid,               // <uuid>
+    kAnyName,            // any string passing the always-on rules below
+  };
+  std::vector<Shape> shapes{Shape::kUuidWithExtension};
+  // Allowed extensions for kUuidWithExtension, compared case-insensitively. Empty: any extension
+  // of 1-16 ASCII letters and digits.
+  std::vector<std::string> extensions;
+  std::size_t max_length = 1024;  // bytes, whole key
+  // Always on: non-empty, valid UTF-8, no control characters (C0, DEL, C1), no leading '/', no
+  // empty segment ("//"), no "." or ".." segment, no backslash.
+};
+
+// Everything a profile allows. Built by config/, read by the verifiers.
+struct UploadRules {
+  std::string profile;  // name, for logs
+  std::string bucket;
+  std::string region;
+  // The Host header a client sends for this bucket: "<bucket>.<endpoint host>" when
+  // virtual-hosted, "<endpoint host>" when path-style (with ":port" if the endpoint has one).
+  std::string host;
+  Addressing addressing = Addressing::kVirtualHosted;
+  std::string access_key_id;  // the signing key's id; v4 credentials must name it
+
+  bool allow_v2 = false;
+  bool allow_v4 = true;
+
+  KeyRules key;
+
+  std::uint64_t min_size = 0;  // bytes, inclusive
+  std::uint64_t max_size = 0;  // bytes, inclusive; config requires it
+
+  // Exact types ("image/jpeg") and wildcards ("image/*"); "*/*" allows any. Compared
+  // case-insensitively on the media type, ignoring parameters only if the entry has none.
+  std::vector<std::string> content_types;
+  // When true (default), a policy without a Content-Type condition is refused (the object would
+  // get whatever type the form sends). Set false to allow iframe (IE <= 9) uploads.
+  bool require_content_type = true;
+
+  std::vector<std::string> acls{"private"};
+  std::chrono::seconds max_policy_lifetime{15 * 60};
+  std::chrono::seconds max_clock_skew{15 * 60};
+
+  std::vector<std::string> success_action_statuses{"200", "201", "204"};
+  std::vector<std::string> success_action_redirects;  // exact absolute URLs
+
+  // Allowed x-amz-meta-* names, lower case, without the prefix ("qqfilename").
+  std::vector<std::string> metadata_names{"qqfilename"};
+  std::size_t max_metadata_bytes = 2048;  // sum of names and values, as S3 counts it
+
+  std::vector<std::string> storage_classes{"STANDARD"};
+  std::vector<std::string> server_side_encryption{"AES256"};
+
+  // Standard object headers a client may set, each with its exact allowed values:
+  // "Cache-Control", "Content-Disposition", "Content-Encoding". Absent name: refused.
+  std::map<std::string, std::vector<std::string>> object_headers;
+
+  // Largest upload id accepted in a REST string (bytes); ids are opaque but printable.
+  std::size_t max_upload_id_length = 1024;
+};
+
+// Who is asking. Filled from the web server's authentication (REMOTE_USER), later from tokens.
+struct Caller {
+  std::string user;  // empty: anonymous
+};
+
+struct Refusal {
+  std::string rule;    // stable dotted identifier, e.g. "policy.condition.unknown"
+  std::string detail;  // for the log
+};
+
+enum class MultipartOperation { kInitiate, kUploadPart, kComplete, kAbort };
+
+// What the sign handler must sign, after verification.
+struct SigningTask {
+  enum class Kind { kPolicy, kRest };
+  Kind kind = Kind::kPolicy;
+  SignatureVersion version = SignatureVersion::kV4;
+  std::string string_to_sign;  // exactly the bytes to HMAC
+  std::string policy_base64;   // kPolicy only: the "policy" value of the reply (== string_to_sign)
+  std::string scope_day;       // v4: YYYYMMDD of the signing key
+  std::string region;          // v4: region of the signing key
+  std::string key;             // the object key (decoded), for logs
+  std::optional<MultipartOperation> operation;  // kRest only
+};
+
+using Verdict = std::variant<SigningTask, Refusal>;
+
+// The whole signature request of Fine Uploader: `body` is the raw JSON body; a top-level string
+// "headers" means a REST string to sign, otherwise the body is a policy document. `version` comes
+// from the request (v4=true) and must be allowed by the rules and match the body's shape.
+Verdict VerifySignRequest(std::string_view body, SignatureVersion version, const UploadRules& rules,
+                          const Caller& caller, TimePoint now);
+
+// The parts, exposed for tests and for other handlers.
+Verdict VerifyPolicy(std::string_view policy_json, SignatureVersion version,
+                     const UploadRules& rules, const Caller& caller, TimePoint now);
+Verdict VerifyRestStringToSign(std::string_view headers, SignatureVersion version,
+                               const UploadRules& rules, const Caller& caller, TimePoint now);
+std::optional<Refusal> CheckKey(std::string_view key, const KeyRules& rules, const Caller& caller);
+std::optional<Refusal> CheckContentType(std::string_view content_type, const UploadRules& rules);
+
+}  // namespace s3upload::verify

@@ -1,0 +1,176 @@
+// Secret sources. Files are opened once and checked through the open descriptor (fstat), so the
+// mode we check is the mode of the file we read.
+#include "config/secrets.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+#include "config/yaml_reader.h"
+
+namespace s3upload::config {
+
+std::optional<std::string> ProcessEnvironment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+namespace internal {
+namespace {
+
+std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+bool IsEnvironmentName(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void SecretBuffer::Assign(std::string& text) {
+  Wipe();
+  value_.assign(text);
+  // Overwrite the caller's copy, including any capacity beyond its size.
+  text.resize(text.capacity());
+  explicit_bzero(text.data(), text.size());
+  text.clear();
+}
+
+void SecretBuffer::Wipe() {
+  value_.resize(value_.capacity());
+  explicit_bzero(value_.data(), value_.size());
+  value_.clear();
+}
+
+Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
+  // O_NONBLOCK: a FIFO put in place of the file must not hang start-up; it is refused below.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) {
+    const int error = errno;
+    return Status::Error("cannot open secret file " + Quote(path) + ": " + ErrnoText(error));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    const int error = errno;
+    return Status::Error("cannot stat secret file " + Quote(path) + ": " + ErrnoText(error));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Error("secret file " + Quote(path) + " is not a regular file");
+  }
+  if ((st.st_mode & 0006) != 0) {
+    return Status::Error("secret file " + Quote(path) + " is readable or writable by others (mode " +
+                         OctalMode(st.st_mode) + "); refusing to use it. Fix: chmod 600 " + path +
+                         " (or chmod o-rwx " + path + ")");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxSecretFileBytes) {
+    return Status::Error("secret file " + Quote(path) + " is too large to hold a secret key (" +
+                         std::to_string(st.st_size) + " bytes)");
+  }
+  // One allocation of the final size, so no reallocation leaves copies of the secret behind; one
+  // byte more than the size fstat gave, to notice a file that grew meanwhile.
+  std::string& buffer = out.value();
+  out.Wipe();
+  buffer.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t used = 0;
+  while (used < buffer.size()) {
+    const ssize_t n = ::read(fd.get(), buffer.data() + used, buffer.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      out.Wipe();
+      return Status::Error("cannot read secret file " + Quote(path) + ": " + ErrnoText(error));
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used == buffer.size()) {
+    out.Wipe();
+    return Status::Error("secret file " + Quote(path) + " changed while it was being read");
+  }
+  // Shrinking never reallocates; the bytes past the end are wiped with the buffer later.
+  buffer.resize(used);
+  return Status::Ok();
+}
+
+Status ReadSystemdCredential(const std::string& name, const EnvironmentLookup& env,
+                             SecretBuffer& out) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    return Status::Error("credential name " + Quote(name) +
+                         " must be a plain file name (no \"/\", not \".\" or \"..\")");
+  }
+  std::optional<std::string> directory = env("CREDENTIALS_DIRECTORY");
+  if (!directory || directory->empty()) {
+    return Status::Error("CREDENTIALS_DIRECTORY is not set, so the systemd credential " +
+                         Quote(name) + " cannot be read (add LoadCredential=" + name +
+                         ":/path/to/secret to the service unit, or use secret_file)");
+  }
+  std::string path = *directory;
+  if (path.back() != '/') path += '/';
+  path += name;
+  return ReadSecretFile(path, out);
+}
+
+Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env,
+                     SecretBuffer& out) {
+  if (!IsEnvironmentName(variable)) {
+    return Status::Error("environment variable name " + Quote(variable) +
+                         " must be letters, digits and '_', not starting with a digit");
+  }
+  std::optional<std::string> value = env(variable);
+  if (!value) return Status::Error("environment variable " + variable + " is not set");
+  out.Assign(*value);
+  return Status::Ok();
+}
+
+Status NormaliseSecret(SecretBuffer& secret) {
+  std::string& value = secret.value();
+  if (!value.empty() && value.back() == '\n') {
+    value.pop_back();
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+  }
+  if (value.empty()) return Status::Error("the secret is empty");
+  for (char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return Status::Error(
+          "the secret contains a control character or line break (only one trailing newline is "
+          "ignored)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace internal
+}  // namespace s3upload::config

@@ -1,0 +1,50 @@
+// Reading secret access keys from files, systemd credentials and the environment. No error message
+// ever contains a secret's bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "s3upload/aws.h"
+#include "s3upload/config.h"
+#include "s3upload/status.h"
+
+namespace s3upload::config::internal {
+
+// A string that overwrites its bytes before releasing them, for secrets in transit to
+// aws::SecretKey. Neither copyable nor movable: a moved std::string may leave its short-string
+// bytes behind.
+class SecretBuffer {
+ public:
+  SecretBuffer() = default;
+  SecretBuffer(const SecretBuffer&) = delete;
+  SecretBuffer& operator=(const SecretBuffer&) = delete;
+  ~SecretBuffer() { Wipe(); }
+
+  std::string& value() { return value_; }
+  const std::string& value() const { return value_; }
+  // Replaces the content with `text`, wiping `text` (which the caller gives up).
+  void Assign(std::string& text);
+  void Wipe();
+  aws::SecretKey ToSecretKey() const { return aws::SecretKey(std::string(value_)); }
+
+ private:
+  std::string value_;
+};
+
+// Secrets larger than this are surely the wrong file.
+inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
+// Reads a secret file. It must be a regular file that "others" can neither read nor write
+// (st_mode & 0006); the message then names the file and the chmod that fixes it.
+Status ReadSecretFile(const std::string& path, SecretBuffer& out);
+// $CREDENTIALS_DIRECTORY/<name>, the way systemd's LoadCredential= hands secrets to a service.
+Status ReadSystemdCredential(const std::string& name, const EnvironmentLookup& env,
+                             SecretBuffer& out);
+Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env, SecretBuffer& out);
+
+// Strips one trailing "\n" or "\r\n" (editors and `echo` add one), then refuses an empty secret
+// or one with control characters left in it (a second newline would otherwise be signed with).
+Status NormaliseSecret(SecretBuffer& secret);
+
+}  // namespace s3upload::config::internal

@@ -1,0 +1,50 @@
+// The readers of the four top-level sections, called in order by the loader. Each reads everything
+// it can, records every problem in Diagnostics and returns only what was read without error.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.h"
+#include "config/yaml_reader.h"
+#include "s3upload/aws.h"
+#include "s3upload/config.h"
+
+namespace s3upload::config::internal {
+
+using NameSet = std::set<std::string, std::less<>>;
+using ProfileMap = std::map<std::string, Profile, std::less<>>;
+
+struct CredentialTable {
+  // Every name defined, also those with errors, so that a reference to a broken credential is not
+  // reported a second time as a reference to an undefined one.
+  NameSet declared;
+  std::map<std::string, std::shared_ptr<const aws::Credentials>, std::less<>> built;
+};
+
+// `section` is the top-level field, absent when the file has none.
+ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostics& diag);
+
+// `base_dir` resolves relative secret_file paths.
+CredentialTable ReadCredentialsSection(const std::optional<Field>& section,
+                                       const std::string& base_dir, const EnvironmentLookup& env,
+                                       Diagnostics& diag);
+
+// Fills `profiles` with the profiles that have no error and returns the names of all profiles
+// defined (for the routes' references).
+NameSet ReadProfilesSection(const std::optional<Field>& section, const CredentialTable& credentials,
+                            Diagnostics& diag, ProfileMap& profiles);
+
+// Routes refer into `profiles`, which must not change afterwards.
+std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
+                                     const ProfileMap& profiles, const NameSet& declared_profiles,
+                                     Diagnostics& diag);
+
+// "a, b, c" of the names, or "none" when there are none: for "defined: ..." hints.
+std::string ListNames(const NameSet& names);
+
+}  // namespace s3upload::config::internal
