@@ -1,4 +1,5 @@
 // The `credentials` section: named key pairs, each secret read from exactly one source.
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -99,11 +100,12 @@ CredentialTable ReadCredentialsSection(const std::optional<Field>& section,
   const MapReader map =
       MapReader::Open(section->value, Scope{"", "credentials"}, diag, /*null_is_empty=*/true);
   for (const Field& entry : map.fields()) {
+    // Declared even when misnamed: its references should not be reported as undefined too.
+    table.declared.insert(entry.key);
     if (Status status = CheckName(entry.key); !status.ok()) {
       diag.Error(entry.KeyMark(), "credentials: " + status.message());
       continue;
     }
-    table.declared.insert(entry.key);
     if (auto credentials = ReadCredential(entry, base_dir, env, diag)) {
       table.built.emplace(entry.key, std::move(credentials));
     }

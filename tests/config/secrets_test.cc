@@ -1,0 +1,216 @@
+// Tests for src/config/secrets.cc: secret files and their modes, systemd credentials, environment
+// variables, normalisation, and that no message ever shows a secret.
+#include "config/secrets.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "config/test_support.h"
+
+namespace s3upload::config::internal {
+namespace {
+
+using config_test::MapEnvironment;
+using config_test::TempDir;
+
+constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+std::string ReadOk(const std::string& path) {
+  SecretBuffer buffer;
+  Status status = ReadSecretFile(path, buffer);
+  EXPECT_TRUE(status.ok()) << status.message();
+  return buffer.value();
+}
+
+TEST(ReadSecretFileTest, Mode0600IsAccepted) {
+  TempDir dir;
+  EXPECT_EQ(ReadOk(dir.Write("s", std::string(kSecret) + "\n", 0600)), std::string(kSecret) + "\n");
+}
+
+TEST(ReadSecretFileTest, GroupReadableIsAccepted) {
+  TempDir dir;
+  EXPECT_EQ(ReadOk(dir.Write("s", kSecret, 0640)), kSecret);
+  EXPECT_EQ(ReadOk(dir.Write("t", kSecret, 0400)), kSecret);
+}
+
+TEST(ReadSecretFileTest, Mode0644IsRefusedNamingTheFileAndTheFix) {
+  TempDir dir;
+  const std::string path = dir.Write("s", kSecret, 0644);
+  SecretBuffer buffer;
+  Status status = ReadSecretFile(path, buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(path), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("readable or writable by others"), std::string::npos);
+  EXPECT_NE(status.message().find("mode 0644"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("chmod 600 " + path), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find(kSecret), std::string::npos);
+  EXPECT_TRUE(buffer.value().empty());
+}
+
+TEST(ReadSecretFileTest, WritableByOthersIsRefusedToo) {
+  TempDir dir;
+  SecretBuffer buffer;
+  EXPECT_FALSE(ReadSecretFile(dir.Write("w", kSecret, 0602), buffer).ok());
+  EXPECT_FALSE(ReadSecretFile(dir.Write("r", kSecret, 0604), buffer).ok());
+}
+
+TEST(ReadSecretFileTest, MissingFile) {
+  SecretBuffer buffer;
+  Status status = ReadSecretFile("/nonexistent/s3us/secret", buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "cannot open secret file \"/nonexistent/s3us/secret\": No such file or directory");
+}
+
+TEST(ReadSecretFileTest, DirectoryIsRefused) {
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  SecretBuffer buffer;
+  Status status = ReadSecretFile(dir.path(), buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("not a regular file"), std::string::npos) << status.message();
+}
+
+TEST(ReadSecretFileTest, FifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string path = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  SecretBuffer buffer;
+  Status status = ReadSecretFile(path, buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("not a regular file"), std::string::npos) << status.message();
+}
+
+TEST(ReadSecretFileTest, UnreadableFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  TempDir dir;
+  SecretBuffer buffer;
+  Status status = ReadSecretFile(dir.Write("s", kSecret, 0000), buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("Permission denied"), std::string::npos) << status.message();
+}
+
+TEST(ReadSecretFileTest, HugeFileIsRefused) {
+  TempDir dir;
+  SecretBuffer buffer;
+  Status status =
+      ReadSecretFile(dir.Write("big", std::string(kMaxSecretFileBytes + 1, 'a'), 0600), buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("too large"), std::string::npos);
+  EXPECT_TRUE(ReadSecretFile(dir.Write("ok", std::string(kMaxSecretFileBytes, 'a'), 0600), buffer)
+                  .ok());
+}
+
+TEST(ReadSystemdCredentialTest, ReadsFromCredentialsDirectory) {
+  TempDir dir;
+  dir.Write("aws-signing-secret", kSecret, 0400);
+  SecretBuffer buffer;
+  Status status = ReadSystemdCredential("aws-signing-secret",
+                                        MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}),
+                                        buffer);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(buffer.value(), kSecret);
+  // A trailing slash in the directory is fine.
+  ASSERT_TRUE(ReadSystemdCredential("aws-signing-secret",
+                                    MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path() + "/"}}),
+                                    buffer)
+                  .ok());
+}
+
+TEST(ReadSystemdCredentialTest, NeedsCredentialsDirectory) {
+  SecretBuffer buffer;
+  Status status = ReadSystemdCredential("aws-signing-secret", MapEnvironment({}), buffer);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("CREDENTIALS_DIRECTORY is not set"), std::string::npos);
+  EXPECT_NE(status.message().find("LoadCredential=aws-signing-secret:"), std::string::npos);
+  EXPECT_FALSE(
+      ReadSystemdCredential("x", MapEnvironment({{"CREDENTIALS_DIRECTORY", ""}}), buffer).ok());
+}
+
+TEST(ReadSystemdCredentialTest, NameMustBeAPlainFileName) {
+  TempDir dir;
+  const EnvironmentLookup env = MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}});
+  SecretBuffer buffer;
+  for (const char* name : {"", ".", "..", "../etc/shadow", "a/b"}) {
+    Status status = ReadSystemdCredential(name, env, buffer);
+    ASSERT_FALSE(status.ok()) << name;
+    EXPECT_NE(status.message().find("plain file name"), std::string::npos) << status.message();
+  }
+}
+
+TEST(ReadSystemdCredentialTest, ModeIsCheckedToo) {
+  TempDir dir;
+  dir.Write("c", kSecret, 0644);
+  SecretBuffer buffer;
+  EXPECT_FALSE(
+      ReadSystemdCredential("c", MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}), buffer)
+          .ok());
+}
+
+TEST(ReadSecretEnvTest, ReadsTheVariable) {
+  SecretBuffer buffer;
+  ASSERT_TRUE(
+      ReadSecretEnv("MY_SECRET", MapEnvironment({{"MY_SECRET", std::string(kSecret)}}), buffer)
+          .ok());
+  EXPECT_EQ(buffer.value(), kSecret);
+}
+
+TEST(ReadSecretEnvTest, UnsetAndBadNames) {
+  SecretBuffer buffer;
+  Status unset = ReadSecretEnv("MY_SECRET", MapEnvironment({}), buffer);
+  ASSERT_FALSE(unset.ok());
+  EXPECT_EQ(unset.message(), "environment variable MY_SECRET is not set");
+  for (const char* name : {"", "1ABC", "A-B", "A B", "A=B"}) {
+    EXPECT_FALSE(ReadSecretEnv(name, MapEnvironment({}), buffer).ok()) << name;
+  }
+}
+
+TEST(ProcessEnvironmentTest, LooksUpTheRealEnvironment) {
+  ASSERT_EQ(::setenv("S3US_CONFIG_TEST_VARIABLE", "value", 1), 0);
+  EXPECT_EQ(ProcessEnvironment("S3US_CONFIG_TEST_VARIABLE"), "value");
+  ::unsetenv("S3US_CONFIG_TEST_VARIABLE");
+  EXPECT_EQ(ProcessEnvironment("S3US_CONFIG_TEST_VARIABLE"), std::nullopt);
+}
+
+std::string Normalised(std::string text) {
+  SecretBuffer buffer;
+  buffer.Assign(text);
+  EXPECT_TRUE(text.empty());
+  Status status = NormaliseSecret(buffer);
+  return status.ok() ? buffer.value() : "error: " + status.message();
+}
+
+TEST(NormaliseSecretTest, StripsOneTrailingNewline) {
+  EXPECT_EQ(Normalised("abc"), "abc");
+  EXPECT_EQ(Normalised("abc\n"), "abc");
+  EXPECT_EQ(Normalised("abc\r\n"), "abc");
+  EXPECT_EQ(Normalised("a b"), "a b");
+}
+
+TEST(NormaliseSecretTest, RefusesEmptyAndControlCharacters) {
+  EXPECT_EQ(Normalised(""), "error: the secret is empty");
+  EXPECT_EQ(Normalised("\n"), "error: the secret is empty");
+  EXPECT_EQ(Normalised("\r\n"), "error: the secret is empty");
+  for (const char* text : {"abc\n\n", "abc\r", "ab\tc", "abc\n\r\n", "\nabc"}) {
+    const std::string result = Normalised(text);
+    EXPECT_TRUE(result.starts_with("error: the secret contains a control character")) << result;
+    EXPECT_EQ(result.find("abc"), std::string::npos);
+  }
+}
+
+TEST(SecretBufferTest, ToSecretKeyKeepsTheBytes) {
+  std::string text(kSecret);
+  SecretBuffer buffer;
+  buffer.Assign(text);
+  aws::SecretKey key = buffer.ToSecretKey();
+  EXPECT_EQ(key.reveal(), kSecret);
+  buffer.Wipe();
+  EXPECT_TRUE(buffer.value().empty());
+  EXPECT_EQ(key.reveal(), kSecret);
+}
+
+}  // namespace
+}  // namespace s3upload::config::internal
