@@ -15,6 +15,16 @@ Credentials::Credentials(std::string access_key_id, SecretKey secret)
 
 SigningKey Credentials::SigningKeyFor(std::string_view day, std::string_view region,
                                       std::string_view service) const {
+  // The cache key joins the components with '/', which identifies them only if none contains a
+  // '/' (otherwise "a/b"+"c" and "a"+"b/c" would share an entry and get each other's key). No
+  // valid scope component does, so such a request is derived every time and never cached.
+  if (day.find('/') != std::string_view::npos || region.find('/') != std::string_view::npos ||
+      service.find('/') != std::string_view::npos) {
+    const SigningKey key = DeriveSigningKey(secret_, day, region, service);
+    std::lock_guard lock(cache_mutex_);
+    ++derivations_;
+    return key;
+  }
   std::string cache_key;
   cache_key.reserve(day.size() + region.size() + service.size() + 2);
   cache_key.append(day).append("/").append(region).append("/").append(service);

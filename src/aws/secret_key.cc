@@ -5,13 +5,20 @@
 
 namespace s3upload::aws {
 namespace {
+// Cleanses the whole buffer, not only size() bytes: a moved-from string that kept its characters
+// inline (short-string optimisation) has size 0 but still holds the secret in that buffer.
+// resize() to the capacity makes every byte of the buffer part of the string, so the cleanse stays
+// within the string's own storage.
 void Wipe(std::string& secret) {
-  if (!secret.empty()) OPENSSL_cleanse(secret.data(), secret.size());
+  secret.resize(secret.capacity());
+  OPENSSL_cleanse(secret.data(), secret.size());
   secret.clear();
 }
 }  // namespace
 
-SecretKey::SecretKey(std::string secret) : secret_(std::move(secret)) {}
+SecretKey::SecretKey(std::string secret) : secret_(std::move(secret)) {
+  Wipe(secret);  // the parameter, moved from, may still hold a short secret inline
+}
 
 SecretKey::SecretKey(SecretKey&& other) noexcept : secret_(std::move(other.secret_)) {
   Wipe(other.secret_);  // a moved-from short string keeps its bytes in the inline buffer

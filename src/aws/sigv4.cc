@@ -1,4 +1,6 @@
 // Signature Version 4, one function per step of the algorithm as AWS documents it.
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -56,11 +58,7 @@ std::string NormalizePath(std::string_view path) {
     out += segments[i];
   }
   // A trailing slash names a "directory" and is kept, unless the path collapsed to the root.
-  const bool trailing_slash = !path.empty() && path.back() == '/';
-  const bool ends_in_dot_segment = path.ends_with("/.") || path.ends_with("/..") ||
-                                   path == "." || path == "..";
-  if ((trailing_slash || ends_in_dot_segment) && !segments.empty()) out += '/';
-  if (ends_in_dot_segment && !trailing_slash && !segments.empty()) out.pop_back();
+  if (!path.empty() && path.back() == '/' && !segments.empty()) out += '/';
   return out;
 }
 
@@ -152,7 +150,9 @@ SigningKey DeriveSigningKey(const SecretKey& secret, std::string_view day, std::
   std::string seed = "AWS4";
   seed += secret.reveal();
   const Sha256Digest date_key = HmacSha256(std::string_view(seed), day);
-  SecretKey wipe_seed(std::move(seed));  // the seed contains the secret; wipe it on return
+  // The seed contains the secret. Cleansed in place: moving it into a SecretKey would leave a
+  // short seed's bytes behind in this string's inline buffer.
+  OPENSSL_cleanse(seed.data(), seed.size());
   const Sha256Digest region_key = HmacSha256(date_key, region);
   const Sha256Digest service_key = HmacSha256(region_key, service);
   return HmacSha256(service_key, "aws4_request");

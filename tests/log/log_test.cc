@@ -1,0 +1,87 @@
+#include "s3upload/log.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace s3upload::log {
+namespace {
+
+TEST(QuoteValue, BareWhenSafe) {
+  EXPECT_EQ(QuoteValue("policy.acl"), "policy.acl");
+  EXPECT_EQ(QuoteValue("/s3/signature"), "/s3/signature");
+}
+
+TEST(QuoteValue, QuotesAndEscapesEverythingElse) {
+  EXPECT_EQ(QuoteValue(""), "\"\"");
+  EXPECT_EQ(QuoteValue("a b"), "\"a b\"");
+  EXPECT_EQ(QuoteValue("k=v"), "\"k=v\"");
+  EXPECT_EQ(QuoteValue("say \"hi\""), R"("say \"hi\"")");
+  // A client cannot start a new log line or smuggle terminal escapes.
+  EXPECT_EQ(QuoteValue("x\nlevel=info msg=forged"), R"("x\nlevel=info msg=forged")");
+  EXPECT_EQ(QuoteValue("\x1b[31m"), R"("\x1b[31m")");
+  EXPECT_EQ(QuoteValue("ü"), R"("\xc3\xbc")");
+}
+
+class CapturedLog : public ::testing::Test {
+ protected:
+  // A temporary file rather than a pipe: a pipe fills up and blocks the writers.
+  void SetUp() override {
+    fd_ = ::fileno(file_);
+    SetOutputFd(fd_);
+  }
+  void TearDown() override {
+    SetOutputFd(STDERR_FILENO);
+    std::fclose(file_);
+  }
+  std::string Drain() {
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = ::pread(fd_, buffer, sizeof buffer, static_cast<off_t>(out.size()))) > 0;) {
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+  std::FILE* file_ = std::tmpfile();
+  int fd_ = -1;
+};
+
+TEST_F(CapturedLog, OneLineWithLevelMessageAndFields) {
+  Write(Level::kWarning, "request", {{"status", "500"}, {"detail", "bad acl"}});
+  const std::string out = Drain();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1);
+  EXPECT_NE(out.find(" level=warning msg=request status=500 detail=\"bad acl\"\n"), std::string::npos)
+      << out;
+  EXPECT_EQ(out[4], '-');  // starts with a timestamp
+}
+
+TEST_F(CapturedLog, ConcurrentLinesNeverInterleave) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 50; ++i) Write(Level::kInfo, "m", {{"thread", std::to_string(t)}, {"pad", std::string(200, 'x')}});
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::string out = Drain();
+  std::size_t lines = 0;
+  for (std::size_t start = 0; start < out.size();) {
+    const std::size_t end = out.find('\n', start);
+    ASSERT_NE(end, std::string::npos);
+    const std::string line = out.substr(start, end - start);
+    EXPECT_NE(line.find(" level=info msg=m thread="), std::string::npos) << line;
+    EXPECT_EQ(line.size() - line.find(" pad="), 5 + 200u);
+    ++lines;
+    start = end + 1;
+  }
+  EXPECT_EQ(lines, 400u);
+}
+
+}  // namespace
+}  // namespace s3upload::log
