@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -113,6 +114,10 @@ class Server::Impl {
 };
 
 Status Server::Impl::Run() {
+  // When libfcgi closes a connection it half-closes it and then waits for the peer to close too, up
+  // to this many milliseconds (default 2000), on the worker thread. nginx closes at once; a peer that
+  // does not would hold a worker for two seconds after every request. An operator's own setting wins.
+  ::setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "200", /*overwrite=*/0);
   if (FCGX_Init() != 0) return Status::Error("FCGX_Init failed");
   // Several processes may share an inherited socket (spawn-fcgi -F): accept must never block.
   const int flags = ::fcntl(socket_.fd, F_GETFL);
@@ -136,11 +141,6 @@ Status Server::Impl::Run() {
   for (int i = 0; i < options_.threads; ++i) workers.emplace_back([this] { WorkerLoop(); });
   DispatchLoop();
   for (std::thread& worker : workers) worker.join();
-
-  if (socket_.origin == ListeningSocket::Origin::kListenFlag) {
-    ::close(socket_.fd);
-    if (!socket_.unix_path.empty()) ::unlink(socket_.unix_path.c_str());
-  }
   return Status::Ok();
 }
 
@@ -220,6 +220,13 @@ void Server::Impl::DispatchLoop() {
   // Stop: no new connections; idle ones are closed (nothing is running on them); connections that
   // already carry a request are still in `ready_` and get served by the workers before they exit.
   if (accepting_) SetAccepting(false);
+  // A socket we created goes away at once, so that clients are refused instead of queueing behind a
+  // process that is leaving. Sockets from systemd or a parent stay theirs: systemd keeps queueing
+  // connections for the next start.
+  if (socket_.origin == ListeningSocket::Origin::kListenFlag) {
+    if (!socket_.unix_path.empty()) ::unlink(socket_.unix_path.c_str());
+    ::close(socket_.fd);
+  }
   while (!watched_.empty()) CloseIdleConnection(watched_.begin()->first);
   {
     std::lock_guard lock(mutex_);
@@ -315,6 +322,13 @@ void Server::Impl::ServeOneRequest(int fd) {
   // close the connection we are handing it.
   fcgi_request.keepConnection = 1;
   if (FCGX_Accept_r(&fcgi_request) < 0) return;  // closed, timed out or not FastCGI; fd is closed
+  // libfcgi's ReadParams treats a read error (timeout, reset) like the end of the params and
+  // FCGX_Accept_r then reports success: the stream's error is the only trace of it.
+  if (FCGX_GetError(fcgi_request.in) != 0) {
+    fcgi_request.keepConnection = 0;
+    FCGX_Finish_r(&fcgi_request);
+    return;
+  }
 
   const auto started = SteadyClock::now();
   http::Request request;

@@ -1,0 +1,145 @@
+// Dispatch (413, 404, 405 + Allow, handlers) and reload (atomic swap; a broken file keeps the old
+// snapshot) of the application, from a real configuration file.
+#include "s3upload/app.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace s3upload::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kConfig = R"(server:
+  max_body_size: 1KiB
+credentials:
+  signing:
+    access_key_id: AKIAIOSFODNN7EXAMPLE
+    secret_file: signing.secret
+profiles:
+  photos:
+    credentials: signing
+    bucket: mybucket
+    region: eu-west-1
+    content_types: ["image/*"]
+    size: {max: 20MB}
+routes:
+  - path: /s3/signature
+    methods: [POST]
+    handler: sign
+    profile: photos
+  - path: /s3/success
+    method: POST
+    handler: success
+    profile: photos
+  - path: /s3/delete/*
+    methods: [DELETE, POST]
+    handler: delete
+    profile: photos
+  - path: /health
+    methods: [GET, HEAD]
+    handler: health
+)";
+
+class ApplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("s3us-app-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    WriteFile("signing.secret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+    ::chmod((dir_ / "signing.secret").c_str(), 0600);
+    WriteFile("config.yaml", kConfig);
+    auto created = Application::Create((dir_ / "config.yaml").string());
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    app_ = std::move(*created);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void WriteFile(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::trunc) << text;
+  }
+
+  http::Response Call(std::string method, std::string path, std::string body = "") {
+    http::Request request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.body = std::move(body);
+    return app_->Handle(request);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Application> app_;
+};
+
+TEST_F(ApplicationTest, HealthAnswersWithVersionAndGeneration) {
+  const http::Response response = Call("GET", "/health");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find(R"("status":"ok")"), std::string::npos);
+  EXPECT_NE(response.body.find(R"("generation":1)"), std::string::npos);
+  EXPECT_EQ(Call("HEAD", "/health").status, 200);
+}
+
+TEST_F(ApplicationTest, UnknownPathIs404Json) {
+  const http::Response response = Call("GET", "/nope<script>");
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.body, R"({"error":"not found"})");
+  EXPECT_EQ(response.headers.front().second, "application/json");
+}
+
+TEST_F(ApplicationTest, WrongMethodIs405WithAllow) {
+  const http::Response response = Call("GET", "/s3/signature");
+  EXPECT_EQ(response.status, 405);
+  ASSERT_GE(response.headers.size(), 3u);
+  EXPECT_EQ(response.headers.back(), (std::pair<std::string, std::string>("Allow", "POST")));
+  const http::Response on_delete = Call("PUT", "/s3/delete/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41");
+  EXPECT_EQ(on_delete.status, 405);
+  EXPECT_EQ(on_delete.headers.back().second, "DELETE, POST");
+}
+
+TEST_F(ApplicationTest, OversizedBodyIs413BeforeAnythingElse) {
+  http::Request request;
+  request.method = "POST";
+  request.path = "/s3/signature";
+  request.body_too_large = true;
+  const http::Response response = app_->Handle(request);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.body, R"({"error":"request body too large (limit 1024 bytes)"})");
+  EXPECT_EQ(app_->MaxBodyBytes(), 1024u);
+}
+
+TEST_F(ApplicationTest, SignRouteReachesTheSignHandler) {
+  const http::Response response = Call("POST", "/s3/signature", "{not json");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("\"error\""), std::string::npos);
+}
+
+TEST_F(ApplicationTest, SuccessAndDeleteAreRoutedButNotImplementedYet) {
+  EXPECT_EQ(Call("POST", "/s3/success").status, 501);
+  EXPECT_EQ(Call("DELETE", "/s3/delete/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41").status, 501);
+}
+
+TEST_F(ApplicationTest, ReloadSwapsTheSnapshotAndKeepsTheOldOneOnErrors) {
+  const auto first = app_->snapshot();
+  WriteFile("config.yaml", std::string(kConfig) + "  - path: /other\n    methods: [GET]\n    handler: health\n");
+  EXPECT_TRUE(app_->Reload());
+  EXPECT_EQ(app_->generation(), 2u);
+  EXPECT_EQ(Call("GET", "/other").status, 200);
+  EXPECT_NE(app_->snapshot(), first);
+  // A request that started on the first snapshot still holds it.
+  EXPECT_EQ(first->routes.size(), 4u);
+
+  WriteFile("config.yaml", "routes: [\n");  // broken
+  EXPECT_FALSE(app_->Reload());
+  EXPECT_EQ(app_->generation(), 2u);
+  EXPECT_EQ(Call("GET", "/other").status, 200);
+  EXPECT_NE(Call("GET", "/health").body.find(R"("generation":2)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace s3upload::app

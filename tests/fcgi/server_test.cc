@@ -1,0 +1,376 @@
+// The FastCGI server with a fake handler, driven by a minimal FastCGI client written here: param
+// mapping, body limits, keep-alive connections that must not pin worker threads, peers that never
+// speak, idle timeouts, and stopping while idle or with a request in flight.
+#include "s3upload/fcgi.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace s3upload::fcgi {
+namespace {
+
+using namespace std::chrono_literals;
+
+// ---- a minimal FastCGI client ------------------------------------------------------------------
+
+constexpr unsigned char kBeginRequest = 1, kEndRequest = 3, kParams = 4, kStdin = 5, kStdout = 6;
+
+class FcgiClient {
+ public:
+  explicit FcgiClient(const std::string& socket_path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    timeval tv{10, 0};  // a hung server fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~FcgiClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return connected_; }
+
+  void Begin(bool keep_connection) {
+    const unsigned char body[8] = {0, 1, static_cast<unsigned char>(keep_connection ? 1 : 0), 0, 0, 0, 0, 0};
+    Record(kBeginRequest, std::string(reinterpret_cast<const char*>(body), 8));
+  }
+  void Params(const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string data;
+    for (const auto& [name, value] : params) {
+      data += static_cast<char>(name.size());
+      if (value.size() < 128) {
+        data += static_cast<char>(value.size());
+      } else {
+        const auto n = static_cast<std::uint32_t>(value.size());
+        data += static_cast<char>(0x80 | (n >> 24));
+        data += static_cast<char>((n >> 16) & 0xff);
+        data += static_cast<char>((n >> 8) & 0xff);
+        data += static_cast<char>(n & 0xff);
+      }
+      data += name;
+      data += value;
+    }
+    Record(kParams, data);
+    Record(kParams, "");
+  }
+  void Stdin(const std::string& data, bool end) {
+    for (std::size_t i = 0; i < data.size(); i += 60000) Record(kStdin, data.substr(i, 60000));
+    if (end) Record(kStdin, "");
+  }
+  // Reads records until END_REQUEST; returns the concatenated stdout, or "" on EOF/timeout.
+  std::string ReadResponse() {
+    std::string out;
+    for (;;) {
+      unsigned char header[8];
+      if (!ReadExactly(header, 8)) return "";
+      const std::size_t length = (header[4] << 8) | header[5];
+      std::string content(length + header[6], '\0');
+      if (!ReadExactly(content.data(), content.size())) return "";
+      if (header[1] == kStdout) out += content.substr(0, length);
+      if (header[1] == kEndRequest) return out;
+    }
+  }
+  std::string Request(const std::vector<std::pair<std::string, std::string>>& params,
+                      const std::string& body = "", bool keep = false) {
+    Begin(keep);
+    Params(params);
+    Stdin(body, true);
+    return ReadResponse();
+  }
+  bool PeerClosed() {
+    char byte;
+    return ::recv(fd_, &byte, 1, 0) == 0;
+  }
+
+ private:
+  void Record(unsigned char type, const std::string& content) {
+    const unsigned char header[8] = {1, type, 0, 1, static_cast<unsigned char>(content.size() >> 8),
+                                     static_cast<unsigned char>(content.size() & 0xff), 0, 0};
+    std::string record(reinterpret_cast<const char*>(header), 8);
+    record += content;
+    [[maybe_unused]] const ssize_t n = ::send(fd_, record.data(), record.size(), MSG_NOSIGNAL);
+  }
+  bool ReadExactly(void* buffer, std::size_t size) {
+    auto* p = static_cast<char*>(buffer);
+    while (size > 0) {
+      const ssize_t n = ::recv(fd_, p, size, 0);
+      if (n <= 0) return false;
+      p += n;
+      size -= static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// ---- a fake handler ----------------------------------------------------------------------------
+
+class RecordingHandler final : public RequestHandler {
+ public:
+  std::size_t MaxBodyBytes() const override { return 1024; }
+  http::Response Handle(const http::Request& request) override {
+    {
+      std::lock_guard lock(mutex_);
+      last_ = request;
+      ++calls_;
+    }
+    if (request.path == "/slow") {
+      std::unique_lock lock(mutex_);
+      slow_started_ = true;
+      changed_.notify_all();
+      changed_.wait_for(lock, 10s, [this] { return release_slow_; });
+    }
+    http::Response response = http::JsonResponse(200, "{\"body_bytes\":" + std::to_string(request.body.size()) +
+                                                           ",\"too_large\":" +
+                                                           (request.body_too_large ? "true" : "false") + "}");
+    return response;
+  }
+  http::Request last() {
+    std::lock_guard lock(mutex_);
+    return last_;
+  }
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  void WaitForSlowRequest() {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 10s, [this] { return slow_started_; });
+  }
+  void ReleaseSlowRequest() {
+    std::lock_guard lock(mutex_);
+    release_slow_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  http::Request last_;
+  int calls_ = 0;
+  bool slow_started_ = false;
+  bool release_slow_ = false;
+};
+
+// ---- fixture -----------------------------------------------------------------------------------
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void Start(int threads, std::chrono::milliseconds idle_timeout = 60s) {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("s3us-fcgi-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".sock"))
+                .string();
+    auto socket = OpenListenSpec("unix:" + path_);
+    ASSERT_TRUE(socket.ok()) << socket.status().message();
+    ServerOptions options;
+    options.threads = threads;
+    options.io_timeout = 2s;
+    options.idle_timeout = idle_timeout;
+    server_ = std::make_unique<Server>(std::move(*socket), options, handler_);
+    runner_ = std::thread([this] { run_status_ok_ = server_->Run().ok(); });
+  }
+  void TearDown() override {
+    if (server_) {
+      handler_.ReleaseSlowRequest();
+      server_->Stop();
+      runner_.join();
+    }
+  }
+  static std::vector<std::pair<std::string, std::string>> Get(const std::string& path) {
+    return {{"REQUEST_METHOD", "GET"}, {"DOCUMENT_URI", path}, {"QUERY_STRING", ""}};
+  }
+
+  static inline int counter_ = 0;
+  std::string path_;
+  RecordingHandler handler_;
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+  std::atomic<bool> run_status_ok_{false};
+};
+
+TEST_F(ServerTest, MapsParamsIntoTheRequestAndWritesTheResponse) {
+  Start(2);
+  FcgiClient client(path_);
+  ASSERT_TRUE(client.connected());
+  const std::string response =
+      client.Request({{"REQUEST_METHOD", "POST"},
+                      {"SCRIPT_NAME", "/s3"},
+                      {"PATH_INFO", "/signature"},
+                      {"QUERY_STRING", "v4=true"},
+                      {"CONTENT_TYPE", "application/json"},
+                      {"CONTENT_LENGTH", "5"},
+                      {"REMOTE_USER", "alice"},
+                      {"HTTP_X_CSRF_TOKEN", "tok123"},
+                      {"HTTP_ORIGIN", "https://app.example"}},
+                     "hello");
+  EXPECT_EQ(response.rfind("Status: 200 OK\r\n", 0), 0u) << response;
+  EXPECT_NE(response.find("Content-Type: application/json\r\n"), std::string::npos);
+  const std::string expected_body = R"({"body_bytes":5,"too_large":false})";
+  EXPECT_NE(response.find("Content-Length: " + std::to_string(expected_body.size()) + "\r\n\r\n" +
+                          expected_body),
+            std::string::npos)
+      << response;
+  const http::Request seen = handler_.last();
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.path, "/s3/signature");  // SCRIPT_NAME + PATH_INFO when there is no DOCUMENT_URI
+  EXPECT_EQ(seen.query, "v4=true");
+  EXPECT_EQ(seen.content_length, 5u);
+  EXPECT_EQ(seen.remote_user, "alice");
+  EXPECT_EQ(seen.Header("x-csrf-token"), "tok123");
+  EXPECT_EQ(seen.Header("origin"), "https://app.example");
+  EXPECT_EQ(seen.body, "hello");
+  EXPECT_FALSE(seen.request_id.empty());
+}
+
+TEST_F(ServerTest, DocumentUriWinsOverScriptName) {
+  Start(1);
+  FcgiClient client(path_);
+  client.Request({{"REQUEST_METHOD", "GET"}, {"DOCUMENT_URI", "/health"}, {"SCRIPT_NAME", "/x"},
+                  {"REQUEST_ID", "abc123"}});
+  EXPECT_EQ(handler_.last().path, "/health");
+  EXPECT_EQ(handler_.last().request_id, "abc123");
+}
+
+TEST_F(ServerTest, OversizedBodyIsFlaggedAndTheConnectionIsNotKept) {
+  Start(1);
+  FcgiClient client(path_);
+  const std::string body(5000, 'x');
+  const std::string response = client.Request(
+      {{"REQUEST_METHOD", "POST"}, {"DOCUMENT_URI", "/x"}, {"CONTENT_LENGTH", "5000"}}, body, /*keep=*/true);
+  EXPECT_NE(response.find(R"("too_large":true)"), std::string::npos) << response;
+  EXPECT_TRUE(handler_.last().body.empty());
+  EXPECT_TRUE(client.PeerClosed());
+}
+
+TEST_F(ServerTest, OversizedBodyWithoutContentLengthIsStillCaught) {
+  Start(1);
+  FcgiClient client(path_);
+  const std::string response =
+      client.Request({{"REQUEST_METHOD", "POST"}, {"DOCUMENT_URI", "/x"}}, std::string(2000, 'y'));
+  EXPECT_NE(response.find(R"("too_large":true)"), std::string::npos) << response;
+}
+
+TEST_F(ServerTest, KeptAliveConnectionsDoNotPinWorkerThreads) {
+  Start(1);  // one worker only
+  std::vector<std::unique_ptr<FcgiClient>> kept;
+  for (int i = 0; i < 20; ++i) {
+    kept.push_back(std::make_unique<FcgiClient>(path_));
+    const std::string response = kept.back()->Request(Get("/k"), "", /*keep=*/true);
+    ASSERT_NE(response.find("Status: 200"), std::string::npos) << i;
+  }
+  // 20 idle kept-alive connections and one worker: a new connection is still served, and so is a
+  // second request on every kept one.
+  FcgiClient fresh(path_);
+  EXPECT_NE(fresh.Request(Get("/fresh")).find("Status: 200"), std::string::npos);
+  for (auto& client : kept) {
+    EXPECT_NE(client->Request(Get("/again"), "", true).find("Status: 200"), std::string::npos);
+  }
+}
+
+TEST_F(ServerTest, SilentPeerNeverOccupiesTheOnlyWorker) {
+  Start(1);
+  FcgiClient silent(path_);  // connects and sends nothing
+  FcgiClient half(path_);
+  half.Begin(false);  // starts a request and stalls
+  std::this_thread::sleep_for(100ms);
+  FcgiClient client(path_);
+  EXPECT_NE(client.Request(Get("/x")).find("Status: 200"), std::string::npos);
+}
+
+TEST_F(ServerTest, PeerThatHangsUpMidRequestNeverReachesTheHandler) {
+  Start(1);
+  {
+    FcgiClient client(path_);
+    client.Begin(false);
+    client.Params({{"REQUEST_METHOD", "POST"}, {"DOCUMENT_URI", "/partial"}});
+    client.Stdin("partial body", /*end=*/false);
+  }  // hangs up before the end of the body
+  {
+    FcgiClient client(path_);
+    client.Begin(false);  // hangs up right after BEGIN_REQUEST
+  }
+  FcgiClient client(path_);
+  EXPECT_NE(client.Request(Get("/after")).find("Status: 200"), std::string::npos);
+  EXPECT_EQ(handler_.calls(), 1);
+  EXPECT_EQ(handler_.last().path, "/after");
+}
+
+TEST_F(ServerTest, IdleKeptAliveConnectionsAreClosedAfterTheIdleTimeout) {
+  Start(1, /*idle_timeout=*/300ms);
+  FcgiClient client(path_);
+  ASSERT_NE(client.Request(Get("/x"), "", true).find("Status: 200"), std::string::npos);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.PeerClosed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST_F(ServerTest, StopWhileIdleReturnsPromptly) {
+  Start(4);
+  FcgiClient kept(path_);
+  ASSERT_NE(kept.Request(Get("/x"), "", true).find("Status: 200"), std::string::npos);
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  runner_.join();
+  server_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_TRUE(run_status_ok_);
+  EXPECT_TRUE(kept.PeerClosed());
+  EXPECT_FALSE(std::filesystem::exists(path_));  // our unix socket file is removed
+}
+
+TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
+  Start(2);
+  std::string slow_response;
+  std::thread slow([&] {
+    FcgiClient client(path_);
+    slow_response = client.Request(Get("/slow"));
+  });
+  handler_.WaitForSlowRequest();
+  server_->Stop();
+  std::this_thread::sleep_for(100ms);
+  FcgiClient late(path_);
+  EXPECT_FALSE(late.connected() && !late.Request(Get("/late")).empty());  // no longer accepting
+  handler_.ReleaseSlowRequest();
+  slow.join();
+  runner_.join();
+  server_.reset();
+  EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+}
+
+TEST(OpenListenSpec, RejectsMalformedSpecs) {
+  EXPECT_FALSE(OpenListenSpec("nonsense").ok());
+  EXPECT_FALSE(OpenListenSpec("unix:").ok());
+  EXPECT_FALSE(OpenListenSpec(":9000").ok());
+  EXPECT_FALSE(OpenListenSpec("[::1]9000").ok());
+  EXPECT_FALSE(OpenListenSpec("unix:/" + std::string(200, 'a')).ok());
+}
+
+TEST(OpenListenSpec, ListensOnLoopbackTcp) {
+  auto socket = OpenListenSpec("127.0.0.1:0");
+  ASSERT_TRUE(socket.ok()) << socket.status().message();
+  EXPECT_GE(socket->fd, 0);
+  ::close(socket->fd);
+}
+
+TEST(OpenListenSpec, RefusesToReplaceSomethingThatIsNotASocket) {
+  const std::string path = (std::filesystem::temp_directory_path() / "s3us-not-a-socket").string();
+  { std::FILE* f = std::fopen(path.c_str(), "w"); std::fclose(f); }
+  EXPECT_FALSE(OpenListenSpec("unix:" + path).ok());
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace s3upload::fcgi

@@ -1,0 +1,190 @@
+// The sign handler end to end (request -> verify -> sign -> response), driven by every Fine Uploader
+// vector of the protocol document (tests/data/fineuploader/vectors.json) at the document's clock.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "s3upload/handlers.h"
+
+namespace s3upload::handlers {
+namespace {
+
+constexpr const char* kAccessKey = "AKIAIOSFODNN7EXAMPLE";
+constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+aws::TimePoint DocumentClock() { return aws::ParseIso8601("2024-05-01T12:00:00.000Z").value(); }
+
+// The protocol document's example configuration (its section 0), as a profile.
+config::Profile DocumentProfile(std::string region) {
+  config::Profile profile;
+  profile.name = "doc-" + region;
+  profile.endpoint = "https://s3.amazonaws.com";
+  verify::UploadRules& rules = profile.rules;
+  rules.profile = profile.name;
+  rules.bucket = "mybucket";
+  rules.region = std::move(region);
+  rules.host = "mybucket.s3.amazonaws.com";
+  rules.access_key_id = kAccessKey;
+  rules.allow_v2 = true;
+  rules.allow_v4 = true;
+  rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension, verify::KeyRules::Shape::kAnyName};
+  rules.min_size = 1;
+  rules.max_size = 20000000;
+  rules.content_types = {"image/*"};
+  rules.require_content_type = false;  // the document's iframe (IE <= 9) policy has none
+  rules.acls = {"private", "public-read"};
+  rules.success_action_statuses = {"200"};
+  rules.success_action_redirects = {"https://app.example.com/success.html"};
+  rules.metadata_names = {"qqfilename", "category"};
+  rules.storage_classes = {"STANDARD", "REDUCED_REDUNDANCY"};
+  rules.server_side_encryption = {"AES256"};
+  rules.object_headers = {{"Cache-Control", {"max-age=3600"}}};
+  profile.signing_credentials =
+      std::make_shared<const aws::Credentials>(kAccessKey, aws::SecretKey(kSecret));
+  return profile;
+}
+
+struct Vector {
+  std::string name, kind, body, signature;
+  int version = 0;
+};
+
+std::vector<Vector> LoadVectors() {
+  std::ifstream in(std::string(S3US_TEST_DATA_DIR) + "/fineuploader/vectors.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(text.str().c_str());
+  std::vector<Vector> vectors;
+  for (const auto& entry : doc.GetArray()) {
+    vectors.push_back({entry["name"].GetString(), entry["kind"].GetString(),
+                       entry["body"].GetString(), entry["signature"].GetString(),
+                       entry["version"].GetInt()});
+  }
+  return vectors;
+}
+
+class SignHandler : public ::testing::Test {
+ protected:
+  http::Response Post(const config::Profile& profile, const std::string& body, bool v4) {
+    config::Route route;
+    route.path = "/s3/signature";
+    route.methods = {"POST"};
+    route.handler = config::HandlerKind::kSign;
+    route.profile = &profile;
+    http::Request request;
+    request.method = "POST";
+    request.path = route.path;
+    request.query = v4 ? "v4=true" : "";
+    request.body = body;
+    return Sign(request, Context{snapshot_, route, DocumentClock(), 1});
+  }
+
+  static std::string LogField(const http::Response& response, std::string_view name) {
+    for (const auto& [key, value] : response.log_fields) {
+      if (key == name) return value;
+    }
+    return "";
+  }
+
+  config::Snapshot snapshot_;
+  const config::Profile eu_ = DocumentProfile("eu-west-1");
+  const config::Profile us_ = DocumentProfile("us-east-1");
+};
+
+TEST_F(SignHandler, EveryDocumentVectorIsSignedExactlyOrRefusedIfNotAnUpload) {
+  const std::vector<Vector> vectors = LoadVectors();
+  ASSERT_GE(vectors.size(), 16u);
+  for (const Vector& v : vectors) {
+    SCOPED_TRACE(v.name);
+    const bool v4 = v.version == 4;
+    // Which region the vector was made for: the one in its credential scope.
+    const bool us_east = v.body.find("/us-east-1/") != std::string::npos;
+    const http::Response response = Post(us_east ? us_ : eu_, v.body, v4);
+    rapidjson::Document reply;
+    reply.Parse(response.body.c_str());
+    ASSERT_FALSE(reply.HasParseError()) << response.body;
+
+    if (v.name == "rest-v4-aws-get-range-example") {
+      // AWS's own GET example: a perfectly signed request that is no upload. Refused.
+      EXPECT_EQ(response.status, 500);
+      EXPECT_EQ(response.body, R"({"invalid":true})");
+      EXPECT_FALSE(LogField(response, "refused").empty());
+      continue;
+    }
+    ASSERT_EQ(response.status, 200) << response.body << " refused=" << LogField(response, "refused")
+                                    << " detail=" << LogField(response, "detail");
+    if (v.kind == "policy" && v.name != "policy-v4-iframe") {
+      // The server's re-serialisation of a Fine Uploader policy is byte-identical to the body.
+      EXPECT_EQ(reply["policy"].GetString(), aws::Base64Encode(v.body));
+    }
+    if (v.name == "policy-v4-iframe") {
+      // No content-length-range in the body: the profile's range was added, so the policy (and its
+      // signature) differ from the body, and the signature is over the returned policy.
+      const std::string policy = aws::Base64Decode(reply["policy"].GetString()).value();
+      EXPECT_NE(policy.find(R"(["content-length-range","1","20000000"])"), std::string::npos);
+      EXPECT_EQ(reply["signature"].GetString(),
+                us_.signing_credentials->SignV4("20240501", "us-east-1", "s3",
+                                                reply["policy"].GetString()));
+      continue;
+    }
+    EXPECT_EQ(reply["signature"].GetString(), v.signature);
+    EXPECT_EQ(LogField(response, "profile"), us_east ? "doc-us-east-1" : "doc-eu-west-1");
+    EXPECT_EQ(LogField(response, "version"), v4 ? "v4" : "v2");
+  }
+}
+
+TEST_F(SignHandler, RefusalIsHttp500InvalidAndTheRuleGoesToTheLogOnly) {
+  const std::string body =
+      R"({"expiration":"2024-05-01T12:05:00.000Z","conditions":[{"acl":"public-read-write"},{"bucket":"mybucket"},{"Content-Type":"image/jpeg"},{"key":"a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg"},["content-length-range","1","100"]]})";
+  const http::Response response = Post(eu_, body, /*v4=*/false);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body, R"({"invalid":true})");
+  EXPECT_EQ(response.headers.front().second, "application/json");
+  EXPECT_EQ(LogField(response, "refused"), "policy.acl");
+  EXPECT_EQ(response.body.find("policy.acl"), std::string::npos);
+}
+
+TEST_F(SignHandler, MalformedBodyIs400WithAnEscapedError) {
+  for (const std::string body : {"", "{", "[]", "\"<x>\"", "{\"headers\":1}"}) {
+    SCOPED_TRACE(body);
+    const http::Response response = Post(eu_, body, false);
+    rapidjson::Document reply;
+    reply.Parse(response.body.c_str());
+    ASSERT_FALSE(reply.HasParseError()) << response.body;
+    if (response.status == 400) {
+      EXPECT_TRUE(reply["error"].IsString());
+    } else {
+      EXPECT_EQ(response.status, 500);  // parsed, but refused by a rule
+    }
+    EXPECT_EQ(response.body.find('<'), std::string::npos);
+  }
+}
+
+TEST_F(SignHandler, VersionFourBodyWithoutTheV4FlagIsRefused) {
+  for (const Vector& v : LoadVectors()) {
+    if (v.version != 4 || v.name == "rest-v4-aws-get-range-example") continue;
+    SCOPED_TRACE(v.name);
+    const bool us_east = v.body.find("/us-east-1/") != std::string::npos;
+    EXPECT_EQ(Post(us_east ? us_ : eu_, v.body, /*v4=*/false).status, 500);
+  }
+}
+
+TEST_F(SignHandler, ProfileWithoutV2RefusesVersionTwo) {
+  config::Profile v4_only = DocumentProfile("eu-west-1");
+  v4_only.rules.allow_v2 = false;
+  for (const Vector& v : LoadVectors()) {
+    if (v.version != 2) continue;
+    SCOPED_TRACE(v.name);
+    const http::Response response = Post(v4_only, v.body, /*v4=*/false);
+    EXPECT_EQ(response.status, 500);
+    EXPECT_EQ(response.body, R"({"invalid":true})");
+  }
+}
+
+}  // namespace
+}  // namespace s3upload::handlers
