@@ -83,7 +83,9 @@ struct UploadRules {
   std::uint64_t max_size = 0;  // bytes, inclusive; config requires it
 
   // Exact types ("image/jpeg") and wildcards ("image/*"); "*/*" allows any. Compared
-  // case-insensitively on the media type, ignoring parameters only if the entry has none.
+  // case-insensitively on type/subtype. A value with parameters ("; charset=UTF-8") is allowed only
+  // by an entry with exactly those parameters (names case-insensitive, values exact); a wildcard
+  // or parameterless entry never admits parameters.
   std::vector<std::string> content_types;
   // When true (default), a policy without a Content-Type condition is refused (the object would
   // get whatever type the form sends). Set false to allow iframe (IE <= 9) uploads.

@@ -33,7 +33,13 @@ std::optional<int> Digits(std::string_view text, std::size_t pos, std::size_t co
   return value;
 }
 
+// system_clock counts nanoseconds in 64 bits (years 1678-2262): a year outside that range would
+// overflow the conversion. Every date we parse comes from a client and must lie near "now" anyway.
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2200;
+
 std::optional<TimePoint> MakeTime(int year, int month, int day, int hour, int minute, int second) {
+  if (year < kMinYear || year > kMaxYear) return std::nullopt;
   const std::chrono::year_month_day date{std::chrono::year{year},
                                          std::chrono::month{static_cast<unsigned>(month)},
                                          std::chrono::day{static_cast<unsigned>(day)}};

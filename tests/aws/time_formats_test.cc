@@ -290,3 +290,20 @@ TEST(ParseRfc1123Test, RoundTrip) {
 
 }  // namespace
 }  // namespace s3upload::aws
+
+namespace s3upload::aws {
+namespace {
+
+// Client-controlled years the 64-bit nanosecond clock cannot hold must be refused, not overflowed.
+TEST(TimeFormatsYearRange, YearsOutsideTheClockAreRefused) {
+  EXPECT_FALSE(ParseAmzDate("00240501T120000Z"));
+  EXPECT_FALSE(ParseAmzDay("99990501"));
+  EXPECT_FALSE(ParseIso8601("1969-12-31T23:59:59Z"));
+  EXPECT_FALSE(ParseIso8601("2201-01-01T00:00:00.000Z"));
+  EXPECT_FALSE(ParseRfc1123("Thu, 01 Jan 0024 00:00:00 GMT"));
+  EXPECT_TRUE(ParseIso8601("1970-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseAmzDay("22001231"));
+}
+
+}  // namespace
+}  // namespace s3upload::aws

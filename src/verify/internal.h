@@ -1,0 +1,198 @@
+// verify/ internals shared by the verifiers. Not part of the module's interface: everything here
+// may change without notice, and nothing outside src/verify/ and tests/verify/ includes it.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "s3upload/verify.h"
+
+namespace s3upload::verify::internal {
+
+// ---------------------------------------------------------------------------------------------
+// Text helpers (text.cc)
+// ---------------------------------------------------------------------------------------------
+
+Refusal Refuse(std::string_view rule, std::string detail);
+
+// Client input for a refusal detail: quoted and cut short, so that a log line stays one short line.
+std::string Quote(std::string_view text);
+
+constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
+constexpr bool IsHexDigit(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+constexpr bool IsLowerHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
+constexpr char ToLowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string ToLowerAscii(std::string_view text);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+bool Contains(const std::vector<std::string>& list, std::string_view value);
+
+// Strict UTF-8: shortest form only, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text);
+
+// A decimal number as S3 writes sizes: digits only, no sign, no leading zero (except "0" itself),
+// no overflow. nullopt otherwise.
+std::optional<std::uint64_t> ParseDecimal(std::string_view text);
+
+// Splits on every `separator`; "a//b" gives {"a", "", "b"}, "" gives {""}.
+std::vector<std::string_view> Split(std::string_view text, char separator);
+
+// |t - now| <= skew, without overflowing on absurd inputs.
+bool WithinSkew(TimePoint t, TimePoint now, std::chrono::seconds skew);
+
+// ---------------------------------------------------------------------------------------------
+// Strict JSON (json_strict.cc)
+// ---------------------------------------------------------------------------------------------
+
+// Parses `text` into `doc` iteratively (no recursion, whatever the nesting), validating UTF-8,
+// refusing trailing garbage, duplicate object keys anywhere, and strings whose escapes decode to
+// invalid UTF-8 (a lone "\udc00" passes RapidJSON's own validation). Rules "request.json*".
+std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc);
+
+// The bytes of a string value (which may contain NUL bytes from "\u0000").
+inline std::string_view StringOf(const rapidjson::Value& value) {
+  return {value.GetString(), value.GetStringLength()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version gate (sign_request.cc)
+// ---------------------------------------------------------------------------------------------
+
+std::optional<Refusal> CheckVersionAllowed(SignatureVersion version, const UploadRules& rules);
+
+// ---------------------------------------------------------------------------------------------
+// Object properties a client may set, shared by policy conditions and REST initiate headers
+// (object_fields.cc). `family` is "policy" or "rest" and prefixes the rule id.
+// ---------------------------------------------------------------------------------------------
+
+std::optional<Refusal> CheckAcl(std::string_view family, std::string_view value,
+                                const UploadRules& rules);
+std::optional<Refusal> CheckStorageClass(std::string_view family, std::string_view value,
+                                         const UploadRules& rules);
+std::optional<Refusal> CheckServerSideEncryption(std::string_view family, std::string_view value,
+                                                 const UploadRules& rules);
+
+// The x-amz-server-side-encryption-* names other than the algorithm itself. Customer keys (SSE-C)
+// and KMS key ids have their own refusal; anything else in that family is unknown.
+std::optional<Refusal> RefuseSseVariant(std::string_view family, std::string_view lower_name);
+
+// x-amz-meta-*: each name allowed by the profile, all names and values together within the cap.
+class MetadataBudget {
+ public:
+  MetadataBudget(std::string_view family, const UploadRules& rules)
+      : family_(family), rules_(rules) {}
+  // `name` without the "x-amz-meta-" prefix, any case (it is lower-cased, as S3 stores it).
+  std::optional<Refusal> Add(std::string_view name, std::string_view value);
+
+ private:
+  std::string_view family_;
+  const UploadRules& rules_;
+  std::size_t used_ = 0;
+};
+
+// Content-Type against the profile; rules "<family>.content-type.syntax" / ".not-allowed".
+std::optional<Refusal> CheckContentTypeFor(std::string_view family, std::string_view content_type,
+                                           const UploadRules& rules);
+
+// ---------------------------------------------------------------------------------------------
+// The verified policy and its serialisation (policy_serializer.cc)
+// ---------------------------------------------------------------------------------------------
+
+struct PolicyBound {
+  std::uint64_t value = 0;
+  bool quoted = true;  // received as a JSON string ("1") rather than a number (1)
+};
+
+struct PolicyCondition {
+  // A {"name": "value"} condition, or the content-length-range array.
+  bool is_range = false;
+  std::string name;  // as received (range: "content-length-range")
+  std::string value;
+  PolicyBound min, max;
+};
+
+struct PolicyDocument {
+  bool expiration_first = true;  // member order as received
+  std::string expiration;
+  std::vector<PolicyCondition> conditions;
+};
+
+// JSON.stringify's escaping of one string, quotes included, appended to `out`.
+void AppendJsonString(std::string& out, std::string_view text);
+// Compact JSON as JSON.stringify writes it for the same members in the same order.
+std::string SerializePolicy(const PolicyDocument& policy);
+
+// ---------------------------------------------------------------------------------------------
+// The verifiers behind the public entry points
+// ---------------------------------------------------------------------------------------------
+
+// `root` is the parsed body, already known to be a JSON object.
+Verdict VerifyPolicyObject(const rapidjson::Value& root, SignatureVersion version,
+                           const UploadRules& rules, const Caller& caller, TimePoint now);
+// `headers` already passed the shared string checks and matches the version's shape.
+Verdict VerifyRestV2(std::string_view headers, const UploadRules& rules, const Caller& caller,
+                     TimePoint now);
+Verdict VerifyRestV4(std::string_view headers, const UploadRules& rules, const Caller& caller,
+                     TimePoint now);
+
+// ---------------------------------------------------------------------------------------------
+// Pieces shared by the two REST verifiers (rest_common.cc)
+// ---------------------------------------------------------------------------------------------
+
+struct RestHeader {
+  std::string_view name;   // lower case, checked syntax
+  std::string_view value;  // raw, as received after the ':'
+};
+
+// "name:value" lines: names of lower-case letters, digits and '-', strictly ascending (sorted, no
+// duplicates). Rules "rest.header.syntax", ".case", ".order", ".duplicate".
+std::optional<Refusal> ParseHeaderLines(std::span<const std::string_view> lines,
+                                        std::vector<RestHeader>& out);
+
+struct QueryItem {
+  std::string name;
+  std::string value;
+  bool has_equals = false;  // "uploads" vs "uploads="
+};
+
+// Splits "a=b&c" into items. `decode`: percent-decode names and values (v4); v2 sub-resources are
+// used raw. Rule "rest.query.syntax".
+std::optional<Refusal> ParseQuery(std::string_view query, bool decode, std::vector<QueryItem>& out);
+
+struct RestOperation {
+  MultipartOperation kind = MultipartOperation::kInitiate;
+  std::uint32_t part_number = 0;  // kUploadPart only
+  std::string upload_id;          // all but kInitiate
+};
+
+// Method + query items -> one of the four multipart operations, or the rule that refuses it.
+std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
+                                                       const std::vector<QueryItem>& query,
+                                                       const UploadRules& rules);
+
+// One signed header that is not a protocol header (x-amz-date; v4 also host and
+// x-amz-content-sha256): named refusals for the dangerous ones, the initiate allowlist, and
+// "rest.header.unknown" for everything else.
+std::optional<Refusal> CheckRestObjectHeader(const RestHeader& header, MultipartOperation operation,
+                                             const UploadRules& rules, MetadataBudget& metadata);
+
+// The object key in a request path: must be exactly UriEncode(decoded, false) (Fine Uploader's
+// uriEscapePath), and the decoded key must pass CheckKey. On success `key` holds the decoded key.
+std::optional<Refusal> DecodePathKey(std::string_view encoded, const KeyRules& rules,
+                                     const Caller& caller, std::string& key);
+
+}  // namespace s3upload::verify::internal

@@ -1,0 +1,189 @@
+// What the v2 and v4 REST verifiers share: header lines, the query (sub-resources), the four
+// multipart operations (section 11.13) and the per-operation header allowlist (section 11.15).
+#include <string>
+
+#include "s3upload/aws.h"
+#include "verify/internal.h"
+
+namespace s3upload::verify::internal {
+namespace {
+
+constexpr std::uint32_t kMaxPartNumber = 10000;  // S3's limit
+
+bool IsUploadIdChar(char c) {
+  return IsAlnum(c) || std::string_view("._~+/=-").find(c) != std::string_view::npos;
+}
+
+std::optional<Refusal> CheckUploadId(std::string_view id, const UploadRules& rules) {
+  if (id.empty() || id.size() > rules.max_upload_id_length) {
+    return Refuse("rest.upload-id", "upload id of " + std::to_string(id.size()) + " bytes");
+  }
+  for (const char c : id) {
+    if (!IsUploadIdChar(c)) return Refuse("rest.upload-id", "upload id " + Quote(id));
+  }
+  return std::nullopt;
+}
+
+bool IsSubresourceName(std::string_view name) {
+  return name == "uploads" || name == "partNumber" || name == "uploadId";
+}
+
+}  // namespace
+
+std::optional<Refusal> ParseHeaderLines(std::span<const std::string_view> lines,
+                                        std::vector<RestHeader>& out) {
+  for (const std::string_view line : lines) {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return Refuse("rest.header.syntax", "header line " + Quote(line));
+    }
+    const std::string_view name = line.substr(0, colon);
+    for (const char c : name) {
+      if (c >= 'A' && c <= 'Z') {
+        return Refuse("rest.header.case", "header " + Quote(name) + " is not lower case");
+      }
+      if (!(IsDigit(c) || (c >= 'a' && c <= 'z') || c == '-')) {
+        return Refuse("rest.header.syntax", "header name " + Quote(name));
+      }
+    }
+    // Both signature versions sort the header names; an unsorted list was not made by a signer.
+    if (!out.empty() && name == out.back().name) {
+      return Refuse("rest.header.duplicate", "header " + Quote(name) + " repeated");
+    }
+    if (!out.empty() && name < out.back().name) {
+      return Refuse("rest.header.order", "header " + Quote(name) + " out of order");
+    }
+    out.push_back(RestHeader{name, line.substr(colon + 1)});
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> ParseQuery(std::string_view query, bool decode,
+                                  std::vector<QueryItem>& out) {
+  // No query at all is a plain object request, which IdentifyOperation names as such.
+  if (query.empty()) return std::nullopt;
+  for (const std::string_view item : Split(query, '&')) {
+    const std::size_t equals = item.find('=');
+    const std::string_view raw_name = item.substr(0, equals);
+    const std::string_view raw_value =
+        equals == std::string_view::npos ? std::string_view() : item.substr(equals + 1);
+    if (raw_name.empty()) return Refuse("rest.query.syntax", "query " + Quote(query));
+    QueryItem parsed;
+    parsed.has_equals = equals != std::string_view::npos;
+    if (decode) {
+      std::optional<std::string> name = aws::UriDecode(raw_name);
+      std::optional<std::string> value = aws::UriDecode(raw_value);
+      if (!name || !value) return Refuse("rest.query.syntax", "bad escape in " + Quote(query));
+      parsed.name = std::move(*name);
+      parsed.value = std::move(*value);
+    } else {
+      parsed.name = std::string(raw_name);
+      parsed.value = std::string(raw_value);
+    }
+    out.push_back(std::move(parsed));
+  }
+  return std::nullopt;
+}
+
+std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
+                                                       const std::vector<QueryItem>& query,
+                                                       const UploadRules& rules) {
+  if (method != "POST" && method != "PUT" && method != "DELETE") {
+    return Refuse("rest.method", "method " + Quote(method));
+  }
+  const QueryItem* uploads = nullptr;
+  const QueryItem* part_number = nullptr;
+  const QueryItem* upload_id = nullptr;
+  for (const QueryItem& item : query) {
+    // acl, policy, tagging, versionId, website, ... : every other sub-resource is another
+    // operation than the four of a multipart upload.
+    if (!IsSubresourceName(item.name)) {
+      return Refuse("rest.query.unknown", "query parameter " + Quote(item.name));
+    }
+    const QueryItem*& slot = item.name == "uploads"      ? uploads
+                             : item.name == "partNumber" ? part_number
+                                                         : upload_id;
+    if (slot != nullptr) {
+      return Refuse("rest.query.duplicate", "query parameter " + Quote(item.name) + " repeated");
+    }
+    slot = &item;
+  }
+
+  RestOperation operation;
+  if (method == "POST" && uploads && !part_number && !upload_id) {
+    if (!uploads->value.empty()) return Refuse("rest.query.value", "uploads takes no value");
+    operation.kind = MultipartOperation::kInitiate;
+    return operation;
+  }
+  if (method == "PUT" && part_number && upload_id && !uploads) {
+    const std::optional<std::uint64_t> number = ParseDecimal(part_number->value);
+    if (!number || *number < 1 || *number > kMaxPartNumber) {
+      return Refuse("rest.part-number", "partNumber " + Quote(part_number->value));
+    }
+    operation.kind = MultipartOperation::kUploadPart;
+    operation.part_number = static_cast<std::uint32_t>(*number);
+  } else if ((method == "POST" || method == "DELETE") && upload_id && !uploads && !part_number) {
+    operation.kind = method == "POST" ? MultipartOperation::kComplete : MultipartOperation::kAbort;
+  } else {
+    std::string names;
+    for (const QueryItem& item : query) names += (names.empty() ? "" : "&") + item.name;
+    return Refuse("rest.operation", std::string(method) + " with " + Quote(names) +
+                                        " is not a multipart upload step");
+  }
+  if (auto refusal = CheckUploadId(upload_id->value, rules)) return *refusal;
+  operation.upload_id = upload_id->value;
+  return operation;
+}
+
+std::optional<Refusal> CheckRestObjectHeader(const RestHeader& header, MultipartOperation operation,
+                                             const UploadRules& rules, MetadataBudget& metadata) {
+  const std::string_view name = header.name;
+  // Named refusals first, whatever the operation: these turn an upload into something else
+  // (a copy that reads other objects, public grants, a redirect, temporary credentials, tags).
+  if (name.starts_with("x-amz-copy-source")) {
+    return Refuse("rest.header.copy-source", Quote(name) + " would copy another object");
+  }
+  if (name.starts_with("x-amz-grant-")) {
+    return Refuse("rest.header.grant", Quote(name) + " grants are never signed");
+  }
+  if (name == "x-amz-website-redirect-location") {
+    return Refuse("rest.header.website-redirect", "website redirects are never signed");
+  }
+  if (name == "x-amz-security-token") {
+    return Refuse("rest.header.security-token", "x-amz-security-token is never signed");
+  }
+  if (name.starts_with("x-amz-tagging")) {
+    return Refuse("rest.header.tagging", Quote(name) + " is never signed");
+  }
+  if (auto refusal = RefuseSseVariant("rest", name)) return refusal;
+
+  const bool is_object_property = name == "x-amz-acl" || name == "x-amz-storage-class" ||
+                                  name == "x-amz-server-side-encryption" ||
+                                  name.starts_with("x-amz-meta-");
+  if (!is_object_property) return Refuse("rest.header.unknown", "header " + Quote(name));
+  if (operation != MultipartOperation::kInitiate) {
+    return Refuse("rest.header.not-for-operation",
+                  "header " + Quote(name) + " only belongs to the initiate request");
+  }
+  if (name == "x-amz-acl") return CheckAcl("rest", header.value, rules);
+  if (name == "x-amz-storage-class") return CheckStorageClass("rest", header.value, rules);
+  if (name == "x-amz-server-side-encryption") {
+    return CheckServerSideEncryption("rest", header.value, rules);
+  }
+  return metadata.Add(name.substr(std::string_view("x-amz-meta-").size()), header.value);
+}
+
+std::optional<Refusal> DecodePathKey(std::string_view encoded, const KeyRules& rules,
+                                     const Caller& caller, std::string& key) {
+  std::optional<std::string> decoded = aws::UriDecode(encoded);
+  // One encoding per key: the one Fine Uploader's uriEscapePath and SigV4 both produce. Any other
+  // spelling of the same key would be a second string to sign for one request.
+  if (!decoded || aws::UriEncode(*decoded, /*encode_slash=*/false) != encoded) {
+    return Refuse("rest.key.encoding", "key " + Quote(encoded) + " is not canonically encoded");
+  }
+  if (auto refusal = CheckKey(*decoded, rules, caller)) return refusal;
+  key = std::move(*decoded);
+  return std::nullopt;
+}
+
+}  // namespace s3upload::verify::internal

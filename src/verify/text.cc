@@ -1,0 +1,120 @@
+// Small text helpers for the verifiers: ASCII case, strict UTF-8, decimal numbers, splitting.
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <string>
+
+#include "verify/internal.h"
+
+namespace s3upload::verify::internal {
+
+Refusal Refuse(std::string_view rule, std::string detail) {
+  return Refusal{std::string(rule), std::move(detail)};
+}
+
+std::string Quote(std::string_view text) {
+  // Long enough to recognise a key or a header, short enough for one log line.
+  constexpr std::size_t kMaxQuoted = 96;
+  std::string out = "\"";
+  if (text.size() <= kMaxQuoted) {
+    out.append(text);
+    out += '"';
+  } else {
+    out.append(text.substr(0, kMaxQuoted));
+    out += "\"...";
+  }
+  return out;
+}
+
+std::string ToLowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ToLowerAscii(c);
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ToLowerAscii(x) == ToLowerAscii(y);
+         });
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    char32_t code = 0;
+    char32_t min_code = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {  // 0xc0/0xc1 could only start overlong forms
+      length = 2;
+      code = lead & 0x1f;
+      min_code = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      code = lead & 0x0f;
+      min_code = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      code = lead & 0x07;
+      min_code = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < min_code || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
+}
+
+std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
+  if (text.empty() || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  std::uint64_t value = 0;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  for (const char c : text) {
+    if (!IsDigit(c)) return std::nullopt;
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (kMax - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+std::vector<std::string_view> Split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = text.find(separator, start);
+    if (at == std::string_view::npos) {
+      parts.push_back(text.substr(start));
+      return parts;
+    }
+    parts.push_back(text.substr(start, at - start));
+    start = at + 1;
+  }
+}
+
+bool WithinSkew(TimePoint t, TimePoint now, std::chrono::seconds skew) {
+  // Parsed dates are years 0000-9999, so the difference fits comfortably in the clock's range.
+  const auto difference = t > now ? t - now : now - t;
+  return difference <= skew;
+}
+
+}  // namespace s3upload::verify::internal

@@ -1,0 +1,100 @@
+// Strict JSON: syntax, encoding, trailing garbage, duplicate keys, deep nesting - all refused with
+// a "request." rule, before any rule about content runs.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "verify/internal.h"
+#include "verify/verify_test_support.h"
+
+namespace s3upload::verify::verify_test {
+namespace {
+
+std::string JsonRule(std::string_view text) {
+  rapidjson::Document doc;
+  const std::optional<Refusal> refusal = internal::ParseStrictJson(text, doc);
+  return refusal ? refusal->rule : "<accepted>";
+}
+
+std::string BodyRule(std::string_view body) {
+  return RuleOf(VerifySignRequest(body, SignatureVersion::kV4, DocRules(), {}, Now()));
+}
+
+TEST(JsonStrictTest, AcceptsPlainJson) {
+  EXPECT_EQ(JsonRule(R"({"a":"b","c":[1,2,{"d":null}],"e":true})"), "<accepted>");
+  EXPECT_EQ(JsonRule(" \t\r\n{}\n "), "<accepted>");  // JSON whitespace is not garbage
+  EXPECT_EQ(JsonRule(R"({"a":"\u00e9\ud83d\ude00\u0000"})"), "<accepted>");
+  EXPECT_EQ(JsonRule("{\"a\":\"\xc3\xa9\"}"), "<accepted>");
+}
+
+TEST(JsonStrictTest, RefusesMalformedJson) {
+  for (const std::string& text : std::vector<std::string>{"",
+                                                          " ",
+                                                          "{",
+                                                          "}",
+                                                          R"({"a":})",
+                                                          R"({"a":"b",})",
+                                                          R"({"a":"b"} x)",
+                                                          R"({"a":"b"}{})",
+                                                          std::string("{\"a\":\"b\"}\0", 10),
+                                                          R"({'a':'b'})",
+                                                          R"({a:"b"})",
+                                                          R"({"a":"b" /*c*/})",
+                                                          R"({"a":NaN})",
+                                                          R"({"a":Infinity})",
+                                                          R"({"a":01})",
+                                                          R"({"a":"\x41"})",
+                                                          "{\"a\":\"line\nbreak\"}",
+                                                          "{\"a\":\"tab\there\"}",
+                                                          "\xef\xbb\xbf{}",
+                                                          "{\"a\":\"\xc0\xaf\"}",
+                                                          "{\"a\":\"\xed\xa0\x80\"}",
+                                                          "{\"a\":\"\xff\"}",
+                                                          R"({"a":"\ud800"})",
+                                                          R"({"a":"\ud800\u0041"})"}) {
+    EXPECT_EQ(JsonRule(text), "request.json") << text;
+  }
+}
+
+TEST(JsonStrictTest, RefusesEscapesThatDecodeToInvalidUtf8) {
+  // A lone low surrogate passes RapidJSON's own checks.
+  EXPECT_EQ(JsonRule(R"({"a":"\udc00"})"), "request.json.encoding");
+  EXPECT_EQ(JsonRule(R"({"\udfff":"a"})"), "request.json.encoding");
+  EXPECT_EQ(JsonRule(R"([[["\udc00"]]])"), "request.json.encoding");
+}
+
+TEST(JsonStrictTest, RefusesDuplicateKeysAtAnyDepth) {
+  EXPECT_EQ(JsonRule(R"({"a":1,"a":1})"), "request.json.duplicate-key");
+  EXPECT_EQ(JsonRule(R"({"a":1,"b":[{"c":1,"d":2,"c":3}]})"), "request.json.duplicate-key");
+  EXPECT_EQ(JsonRule(R"({"a":{"b":{"c":{"d":1,"d":1}}}})"), "request.json.duplicate-key");
+  EXPECT_EQ(JsonRule(R"({"a":1,"\u0061":2})"), "request.json.duplicate-key");
+  EXPECT_EQ(JsonRule(R"({"a":1,"A":2})"), "<accepted>");  // JSON keys are case-sensitive
+}
+
+TEST(JsonStrictTest, DeepNestingIsRefusedWithoutCrashing) {
+  const std::size_t depth = 100000;
+  EXPECT_EQ(BodyRule(std::string(depth, '[')), "request.json");
+  EXPECT_EQ(BodyRule(std::string(depth, '[') + std::string(depth, ']')), "request.not-object");
+  std::string objects;
+  for (std::size_t i = 0; i < depth; ++i) objects += "{\"a\":";
+  EXPECT_EQ(BodyRule(objects + "1" + std::string(depth, '}')), "policy.document.fields");
+  EXPECT_EQ(BodyRule(objects), "request.json");
+  // Deep inside a policy: well-formed JSON, refused by the policy rules.
+  const std::string deep_condition =
+      "{\"expiration\":\"2024-05-01T12:05:00.000Z\",\"conditions\":[" + std::string(depth, '[') +
+      std::string(depth, ']') + "]}";
+  EXPECT_EQ(RuleOf(VerifySignRequest(deep_condition, SignatureVersion::kV2, DocRules(), {}, Now())),
+            "policy.condition.array");
+  // Duplicate keys at the bottom of a deep structure are still found.
+  EXPECT_EQ(BodyRule(std::string(depth, '[') + R"({"a":1,"a":2})" + std::string(depth, ']')),
+            "request.json.duplicate-key");
+}
+
+TEST(JsonStrictTest, TopLevelMustBeAnObject) {
+  for (const char* text : {"[]", "\"headers\"", "1", "null", "true"}) {
+    EXPECT_EQ(BodyRule(text), "request.not-object") << text;
+  }
+}
+
+}  // namespace
+}  // namespace s3upload::verify::verify_test
