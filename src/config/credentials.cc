@@ -1,5 +1,6 @@
 // The `credentials` section: named key pairs, each secret read from exactly one source.
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <utility>
 
@@ -10,17 +11,20 @@
 namespace s3upload::config::internal {
 namespace {
 
-constexpr std::string_view kSecretSources[] = {"secret_file", "secret_credential", "secret_env"};
+constexpr std::array<std::string_view, 3> kSecretSources = {"secret_file", "secret_credential",
+                                                            "secret_env"};
 
 std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
                                                        const std::string& base_dir,
                                                        const EnvironmentLookup& env,
                                                        Diagnostics& diag) {
   const std::size_t errors_before = diag.count();
-  const MapReader map = MapReader::Closed(
-      entry.value, Scope{"credential " + Quote(entry.key), ""},
-      {"access_key_id", "secret_file", "secret_credential", "secret_env"}, diag);
-  if (!map.valid()) return nullptr;
+  const MapReader map =
+      MapReader::Of(entry, {"access_key_id", "secret_file", "secret_credential", "secret_env"},
+                    diag, Scope{"credential " + Quote(entry.key), ""});
+  if (!map.valid()) {
+    return nullptr;
+  }
 
   std::optional<std::string> access_key_id;
   if (auto field = map.Require("access_key_id")) {
@@ -32,9 +36,13 @@ std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
     }
   }
 
-  std::vector<Field> sources;
-  for (std::string_view name : kSecretSources) {
-    if (auto field = map.Get(name)) sources.push_back(*field);
+  // In document order, so that the extra ones are reported against the first one given.
+  std::vector<const Field*> sources;
+  for (const Field& field : map.fields()) {
+    if (std::find(kSecretSources.begin(), kSecretSources.end(), field.key) !=
+        kSecretSources.end()) {
+      sources.push_back(&field);
+    }
   }
   if (sources.empty()) {
     diag.Error(map.mark(), map.scope().Describe() +
@@ -42,20 +50,20 @@ std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
                                "or secret_env");
     return nullptr;
   }
-  // Report every extra source, in document order, against the first one given.
-  std::sort(sources.begin(), sources.end(), [](const Field& a, const Field& b) {
-    return a.KeyMark().pos < b.KeyMark().pos;
-  });
   for (std::size_t i = 1; i < sources.size(); ++i) {
-    diag.Error(sources[i].KeyMark(), map.scope().Describe() + ": give only one of secret_file, " +
-                                         "secret_credential or secret_env (" + sources[0].key +
-                                         " is already given)");
+    diag.Error(sources[i]->KeyMark(), map.scope().Describe() + ": give only one of secret_file, " +
+                                          "secret_credential or secret_env (" + sources[0]->key +
+                                          " is already given)");
   }
-  if (sources.size() > 1) return nullptr;
+  if (sources.size() > 1) {
+    return nullptr;
+  }
 
-  const Field& source = sources.front();
+  const Field& source = *sources.front();
   std::optional<std::string> reference = ReadString(source, diag);
-  if (!reference) return nullptr;
+  if (!reference) {
+    return nullptr;
+  }
   if (reference->empty()) {
     ValueError(source, "must not be empty", diag);
     return nullptr;
@@ -64,29 +72,39 @@ std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
   Status status = Status::Ok();
   if (source.key == "secret_file") {
     std::filesystem::path path(*reference);
-    if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+    if (path.is_relative() && !base_dir.empty()) {
+      path = std::filesystem::path(base_dir) / path;
+    }
     status = ReadSecretFile(path.string(), secret);
   } else if (source.key == "secret_credential") {
     status = ReadSystemdCredential(*reference, env, secret);
   } else {
     status = ReadSecretEnv(*reference, env, secret);
   }
-  if (status.ok()) status = NormaliseSecret(secret);
+  if (status.ok()) {
+    status = NormaliseSecret(secret);
+  }
   if (!status.ok()) {
     ValueError(source, status.message(), diag);
     return nullptr;
   }
-  if (!access_key_id || diag.count() != errors_before) return nullptr;
+  if (!access_key_id || diag.count() != errors_before) {
+    return nullptr;
+  }
   return std::make_shared<const aws::Credentials>(*access_key_id, secret.ToSecretKey());
 }
 
 }  // namespace
 
 std::string ListNames(const NameSet& names) {
-  if (names.empty()) return "none";
+  if (names.empty()) {
+    return "none";
+  }
   std::string out;
   for (const std::string& name : names) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty()) {
+      out += ", ";
+    }
     out += name;
   }
   return out;
@@ -96,9 +114,10 @@ CredentialTable ReadCredentialsSection(const std::optional<Field>& section,
                                        const std::string& base_dir, const EnvironmentLookup& env,
                                        Diagnostics& diag) {
   CredentialTable table;
-  if (!section) return table;
-  const MapReader map =
-      MapReader::Open(section->value, Scope{"", "credentials"}, diag, /*null_is_empty=*/true);
+  if (!section) {
+    return table;
+  }
+  const MapReader map = MapReader::OpenOf(*section, diag, /*null_is_empty=*/true);
   for (const Field& entry : map.fields()) {
     // Declared even when misnamed: its references should not be reported as undefined too.
     table.declared.insert(entry.key);

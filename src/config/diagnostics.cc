@@ -7,7 +7,9 @@
 namespace s3upload::config {
 
 std::string ConfigError::ToString() const {
-  if (line <= 0) return file + ": " + message;
+  if (line <= 0) {
+    return file + ": " + message;
+  }
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
@@ -18,8 +20,8 @@ void Diagnostics::Error(const YAML::Mark& mark, std::string message) {
     FileError(std::move(message));
     return;
   }
-  errors_.push_back(ConfigError{file_, mark.line + 1, std::max(mark.column, 0) + 1,
-                                std::move(message)});
+  errors_.push_back(
+      ConfigError{file_, mark.line + 1, std::max(mark.column, 0) + 1, std::move(message)});
 }
 
 void Diagnostics::FileError(std::string message) {

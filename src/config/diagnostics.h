@@ -1,4 +1,5 @@
-// Collects every configuration error with its position, so one run of --check-config shows them all.
+// Collects every configuration error with its position, so one run of --check-config shows them
+// all.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -22,7 +22,7 @@ namespace {
 using internal::Diagnostics;
 
 // A configuration file larger than this is not one.
-constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxConfigBytes = std::size_t{16} * 1024 * 1024;
 
 LoadResult Fail(Diagnostics& diag) { return LoadResult{nullptr, diag.TakeSorted()}; }
 
@@ -40,10 +40,9 @@ LoadResult Build(std::string_view yaml, const std::string& file_name, const std:
                "only one YAML document is allowed; this \"---\" starts a second one");
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
-  const internal::MapReader top =
-      internal::MapReader::Closed(root, internal::Scope{},
-                                  {"server", "credentials", "profiles", "routes"}, diag,
-                                  /*null_is_empty=*/true);
+  const internal::MapReader top = internal::MapReader::Closed(
+      root, internal::Scope{}, {"server", "credentials", "profiles", "routes"}, diag,
+      /*null_is_empty=*/true);
 
   // Built in place: routes point into `profiles`, and Snapshot can be neither copied nor moved.
   auto snapshot = std::make_shared<Snapshot>();
@@ -51,11 +50,13 @@ LoadResult Build(std::string_view yaml, const std::string& file_name, const std:
   snapshot->server = internal::ReadServerSection(top.Get("server"), diag);
   const internal::CredentialTable credentials =
       internal::ReadCredentialsSection(top.Get("credentials"), base_dir, env, diag);
-  const internal::NameSet declared_profiles = internal::ReadProfilesSection(
-      top.Get("profiles"), credentials, diag, snapshot->profiles);
-  snapshot->routes = internal::ReadRoutesSection(top.Get("routes"), snapshot->profiles,
-                                                 declared_profiles, diag);
-  if (!diag.empty()) return Fail(diag);
+  const internal::NameSet declared_profiles =
+      internal::ReadProfilesSection(top.Get("profiles"), credentials, diag, snapshot->profiles);
+  snapshot->routes =
+      internal::ReadRoutesSection(top.Get("routes"), snapshot->profiles, declared_profiles, diag);
+  if (!diag.empty()) {
+    return Fail(diag);
+  }
   return LoadResult{std::move(snapshot), {}};
 }
 
@@ -68,16 +69,20 @@ std::optional<std::string> ReadConfigFile(const std::string& path, Diagnostics& 
     return std::nullopt;
   }
   std::string text;
-  std::vector<char> buffer(64 * 1024);
+  std::vector<char> buffer(std::size_t{64} * 1024);
   int error = 0;
   while (text.size() <= kMaxConfigBytes) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n < 0) {
       error = errno;
       break;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     text.append(buffer.data(), static_cast<std::size_t>(n));
   }
   ::close(fd);
@@ -86,7 +91,7 @@ std::optional<std::string> ReadConfigFile(const std::string& path, Diagnostics& 
     return std::nullopt;
   }
   if (text.size() > kMaxConfigBytes) {
-    diag.FileError("larger than " + std::to_string(kMaxConfigBytes / (1024 * 1024)) +
+    diag.FileError("larger than " + std::to_string(kMaxConfigBytes / (std::size_t{1024} * 1024)) +
                    " MiB: not a configuration file");
     return std::nullopt;
   }
@@ -113,12 +118,16 @@ LoadResult LoadFile(const std::string& path, const EnvironmentLookup& env) {
   Diagnostics diag(path);
   try {
     std::optional<std::string> text = ReadConfigFile(path, diag);
-    if (!text) return Fail(diag);
+    if (!text) {
+      return Fail(diag);
+    }
     // Relative secret files are relative to the configuration file, wherever the process runs
     // from, and stay so across a reload after a chdir.
     std::error_code ignored;
     std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
-    if (absolute.empty()) absolute = path;
+    if (absolute.empty()) {
+      absolute = path;
+    }
     return LoadString(*text, path, absolute.parent_path().string(), env);
   } catch (const std::exception& e) {
     diag.FileError(std::string("unexpected error while reading the configuration: ") + e.what());

@@ -1,6 +1,8 @@
-// The `profiles` section: each profile becomes a Profile with its verify::UploadRules. Lists given in
-// the file replace the defaults of UploadRules entirely (acls: [public-read] does not keep private).
+// The `profiles` section: each profile becomes a Profile with its verify::UploadRules. Lists given
+// in the file replace the defaults of UploadRules entirely (acls: [public-read] does not keep
+// private).
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <limits>
 #include <utility>
@@ -11,17 +13,27 @@
 namespace s3upload::config::internal {
 namespace {
 
-const std::vector<std::string_view> kProfileKeys = {
-    "credentials",          "bucket",
-    "region",               "endpoint",
-    "addressing",           "host",
-    "signature_versions",   "key",
-    "size",                 "content_types",
-    "require_content_type", "acls",
-    "max_policy_lifetime",  "max_clock_skew",
-    "success_action_status", "success_action_redirect",
-    "metadata",             "storage_classes",
-    "server_side_encryption", "object_headers"};
+constexpr std::array<std::string_view, 20> kProfileKeys = {"credentials",
+                                                           "bucket",
+                                                           "region",
+                                                           "endpoint",
+                                                           "addressing",
+                                                           "host",
+                                                           "signature_versions",
+                                                           "key",
+                                                           "size",
+                                                           "content_types",
+                                                           "require_content_type",
+                                                           "acls",
+                                                           "max_policy_lifetime",
+                                                           "max_clock_skew",
+                                                           "success_action_status",
+                                                           "success_action_redirect",
+                                                           "metadata",
+                                                           "storage_classes",
+                                                           "server_side_encryption",
+                                                           "object_headers"};
+constexpr std::array<std::string_view, 2> kAddressings = {"virtual", "path"};
 
 constexpr std::chrono::seconds kMaxWindow{7 * 24 * 3600};
 constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
@@ -32,14 +44,18 @@ using Normaliser = std::function<StatusOr<std::string>(std::string_view)>;
 Normaliser Checked(Status (*check)(std::string_view)) {
   return [check](std::string_view text) -> StatusOr<std::string> {
     Status status = check(text);
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      return status;
+    }
     return std::string(text);
   };
 }
 
 Normaliser OneOf(std::string_view what, std::vector<std::string_view> allowed) {
   return [what, allowed = std::move(allowed)](std::string_view text) -> StatusOr<std::string> {
-    if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) return std::string(text);
+    if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) {
+      return std::string(text);
+    }
     return Status::Error("unknown " + std::string(what) + " " + Quote(text) + " " +
                          Alternatives(text, allowed, "allowed"));
   };
@@ -50,7 +66,9 @@ Normaliser OneOf(std::string_view what, std::vector<std::string_view> allowed) {
 bool ReadList(const Field& field, bool allow_empty, const Normaliser& normalise,
               std::vector<std::string>& out, Diagnostics& diag) {
   std::optional<std::vector<Item>> items = ReadScalarList(field, diag);
-  if (!items) return false;
+  if (!items) {
+    return false;
+  }
   if (items->empty() && !allow_empty) {
     ValueError(field, "must not be empty", diag);
     return false;
@@ -68,12 +86,16 @@ bool ReadList(const Field& field, bool allow_empty, const Normaliser& normalise,
       result.push_back(std::move(*value));
     }
   }
-  if (ok) out = std::move(result);
+  if (ok) {
+    out = std::move(result);
+  }
   return ok;
 }
 
 std::string DefinedHint(std::string_view word, const NameSet& names) {
-  if (names.empty()) return "(none are defined)";
+  if (names.empty()) {
+    return "(none are defined)";
+  }
   std::vector<std::string_view> candidates(names.begin(), names.end());
   return Alternatives(word, candidates, "defined");
 }
@@ -82,18 +104,25 @@ std::string DefinedHint(std::string_view word, const NameSet& names) {
 bool ReadSigningCredentials(const MapReader& map, const CredentialTable& credentials,
                             Profile& profile, Diagnostics& diag) {
   std::optional<Field> field = map.Require("credentials");
-  if (!field) return false;
+  if (!field) {
+    return false;
+  }
   std::optional<std::string> name = ReadString(*field, diag);
-  if (!name) return false;
+  if (!name) {
+    return false;
+  }
   if (!credentials.declared.contains(*name)) {
-    ValueError(*field,
-               "no credentials named " + Quote(*name) + " " + DefinedHint(*name, credentials.declared),
-               diag);
+    ValueError(
+        *field,
+        "no credentials named " + Quote(*name) + " " + DefinedHint(*name, credentials.declared),
+        diag);
     return false;
   }
   auto built = credentials.built.find(*name);
   // A defined but broken credential has its own errors already.
-  if (built == credentials.built.end()) return false;
+  if (built == credentials.built.end()) {
+    return false;
+  }
   profile.signing_credentials = built->second;
   profile.rules.access_key_id = built->second->access_key_id();
   return true;
@@ -116,7 +145,7 @@ void ReadLocation(const MapReader& map, Profile& profile, Diagnostics& diag) {
       if (text) {
         ValueError(*addressing_field,
                    "unknown addressing " + Quote(*text) + " " +
-                       Alternatives(*text, {"virtual", "path"}, "allowed"),
+                       Alternatives(*text, kAddressings, "allowed"),
                    diag);
       }
     }
@@ -170,7 +199,9 @@ void ReadLocation(const MapReader& map, Profile& profile, Diagnostics& diag) {
                                  " does not make a valid default endpoint; set endpoint");
     }
   }
-  if (endpoint) profile.endpoint = endpoint->Url();
+  if (endpoint) {
+    profile.endpoint = endpoint->Url();
+  }
 
   if (std::optional<Field> field = map.Get("host")) {
     if (std::optional<std::string> text = ReadString(*field, diag)) {
@@ -202,7 +233,9 @@ void ReadLocation(const MapReader& map, Profile& profile, Diagnostics& diag) {
 
 void ReadSignatureVersions(const MapReader& map, verify::UploadRules& rules, Diagnostics& diag) {
   std::optional<Field> field = map.Get("signature_versions");
-  if (!field) return;
+  if (!field) {
+    return;
+  }
   std::vector<std::string> versions;
   if (!ReadList(*field, /*allow_empty=*/false, OneOf("signature version", {"v2", "v4"}), versions,
                 diag)) {
@@ -214,10 +247,14 @@ void ReadSignatureVersions(const MapReader& map, verify::UploadRules& rules, Dia
 
 void ReadKeyRules(const MapReader& profile_map, verify::KeyRules& key, Diagnostics& diag) {
   std::optional<Field> section = profile_map.Get("key");
-  if (!section) return;
+  if (!section) {
+    return;
+  }
   const MapReader map =
       MapReader::Of(*section, {"prefix", "shapes", "extensions", "max_length"}, diag);
-  if (!map.valid()) return;
+  if (!map.valid()) {
+    return;
+  }
 
   std::optional<Field> prefix_field = map.Get("prefix");
   bool prefix_ok = false;
@@ -278,13 +315,19 @@ void ReadKeyRules(const MapReader& profile_map, verify::KeyRules& key, Diagnosti
 
 void ReadSizeRange(const MapReader& profile_map, verify::UploadRules& rules, Diagnostics& diag) {
   std::optional<Field> section = profile_map.Require("size");
-  if (!section) return;
+  if (!section) {
+    return;
+  }
   const MapReader map = MapReader::Of(*section, {"min", "max"}, diag);
-  if (!map.valid()) return;
+  if (!map.valid()) {
+    return;
+  }
   std::optional<std::uint64_t> max;
   if (std::optional<Field> field = map.Require("max")) {
     max = ReadSize(*field, 1, kMaxU64, diag);
-    if (max) rules.max_size = *max;
+    if (max) {
+      rules.max_size = *max;
+    }
   }
   if (std::optional<Field> field = map.Get("min")) {
     std::optional<std::uint64_t> min = ReadSize(*field, 0, kMaxU64, diag);
@@ -301,9 +344,13 @@ void ReadSizeRange(const MapReader& profile_map, verify::UploadRules& rules, Dia
 
 void ReadMetadata(const MapReader& profile_map, verify::UploadRules& rules, Diagnostics& diag) {
   std::optional<Field> section = profile_map.Get("metadata");
-  if (!section) return;
+  if (!section) {
+    return;
+  }
   const MapReader map = MapReader::Of(*section, {"names", "max_size"}, diag);
-  if (!map.valid()) return;
+  if (!map.valid()) {
+    return;
+  }
   if (std::optional<Field> field = map.Get("names")) {
     ReadList(*field, /*allow_empty=*/true, NormaliseMetadataName, rules.metadata_names, diag);
   }
@@ -317,9 +364,10 @@ void ReadMetadata(const MapReader& profile_map, verify::UploadRules& rules, Diag
 void ReadObjectHeaders(const MapReader& profile_map, verify::UploadRules& rules,
                        Diagnostics& diag) {
   std::optional<Field> section = profile_map.Get("object_headers");
-  if (!section) return;
-  const MapReader map =
-      MapReader::Open(section->value, section->scope.Child(section->key), diag);
+  if (!section) {
+    return;
+  }
+  const MapReader map = MapReader::OpenOf(*section, diag);
   for (const Field& field : map.fields()) {
     StatusOr<std::string> name = CanonicalObjectHeader(field.key);
     if (!name.ok()) {
@@ -341,9 +389,11 @@ void ReadObjectHeaders(const MapReader& profile_map, verify::UploadRules& rules,
 std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& credentials,
                                    Diagnostics& diag) {
   const std::size_t errors_before = diag.count();
-  const MapReader map = MapReader::Closed(entry.value, Scope{"profile " + Quote(entry.key), ""},
-                                          kProfileKeys, diag);
-  if (!map.valid()) return std::nullopt;
+  const MapReader map = MapReader::Of(entry, {kProfileKeys.begin(), kProfileKeys.end()}, diag,
+                                      Scope{"profile " + Quote(entry.key), ""});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
 
   Profile profile;
   profile.name = entry.key;
@@ -360,7 +410,9 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
     ReadList(*field, /*allow_empty=*/false, NormaliseContentType, rules.content_types, diag);
   }
   if (std::optional<Field> field = map.Get("require_content_type")) {
-    if (auto value = ReadBool(*field, diag)) rules.require_content_type = *value;
+    if (auto value = ReadBool(*field, diag)) {
+      rules.require_content_type = *value;
+    }
   }
   if (std::optional<Field> field = map.Get("acls")) {
     ReadList(*field, /*allow_empty=*/true, Checked(CheckCannedAcl), rules.acls, diag);
@@ -377,8 +429,7 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
   }
   if (std::optional<Field> field = map.Get("success_action_status")) {
     // 200 and "200" read the same: scalars are text.
-    ReadList(*field, /*allow_empty=*/true,
-             OneOf("success_action_status", {"200", "201", "204"}),
+    ReadList(*field, /*allow_empty=*/true, OneOf("success_action_status", {"200", "201", "204"}),
              rules.success_action_statuses, diag);
   }
   if (std::optional<Field> field = map.Get("success_action_redirect")) {
@@ -395,7 +446,9 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
   }
   ReadObjectHeaders(map, rules, diag);
 
-  if (!credentials_ok || diag.count() != errors_before) return std::nullopt;
+  if (!credentials_ok || diag.count() != errors_before) {
+    return std::nullopt;
+  }
   return profile;
 }
 
@@ -404,9 +457,10 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
 NameSet ReadProfilesSection(const std::optional<Field>& section, const CredentialTable& credentials,
                             Diagnostics& diag, ProfileMap& profiles) {
   NameSet declared;
-  if (!section) return declared;
-  const MapReader map =
-      MapReader::Open(section->value, Scope{"", "profiles"}, diag, /*null_is_empty=*/true);
+  if (!section) {
+    return declared;
+  }
+  const MapReader map = MapReader::OpenOf(*section, diag, /*null_is_empty=*/true);
   for (const Field& entry : map.fields()) {
     // Declared even when misnamed: routes naming it should not get a second error.
     declared.insert(entry.key);

@@ -1,5 +1,6 @@
 // The `routes` section: path + methods -> handler (+ profile), and the handler names.
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "config/sections.h"
@@ -24,9 +25,9 @@ std::string_view HandlerName(HandlerKind kind) {
 namespace internal {
 namespace {
 
-const std::vector<std::string_view> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
-                                                "PATCH", "DELETE", "OPTIONS"};
-const std::vector<std::string_view> kHandlers = {"sign", "success", "delete", "health"};
+constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                      "PATCH", "DELETE", "OPTIONS"};
+constexpr std::array<std::string_view, 4> kHandlers = {"sign", "success", "delete", "health"};
 
 struct ReadRoute {
   Route route;
@@ -37,7 +38,9 @@ struct ReadRoute {
 std::string ToUpper(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
   }
   return out;
 }
@@ -59,7 +62,9 @@ Status ParseRoutePath(std::string_view text, Route& route) {
   }
   std::string_view path = text;
   route.is_prefix = path.ends_with("/*");
-  if (route.is_prefix) path.remove_suffix(1);
+  if (route.is_prefix) {
+    path.remove_suffix(1);
+  }
   if (path.find('*') != std::string_view::npos) {
     return Status::Error(Quote(text) +
                          ": \"*\" is only allowed as the last segment (\"/prefix/*\")");
@@ -86,7 +91,9 @@ bool ReadMethods(const MapReader& map, Route& route, Diagnostics& diag) {
   std::vector<Item> items;
   if (list) {
     std::optional<std::vector<Item>> read = ReadScalarList(field, diag);
-    if (!read) return false;
+    if (!read) {
+      return false;
+    }
     if (read->empty()) {
       ValueError(field, "must not be empty", diag);
       return false;
@@ -94,17 +101,19 @@ bool ReadMethods(const MapReader& map, Route& route, Diagnostics& diag) {
     items = std::move(*read);
   } else {
     std::optional<std::string> text = ReadString(field, diag);
-    if (!text) return false;
+    if (!text) {
+      return false;
+    }
     items.push_back(Item{std::move(*text), field.ValueMark()});
   }
   bool ok = true;
   for (const Item& item : items) {
     std::string method = ToUpper(item.text);
     if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
-      ItemError(field, item,
-                "unknown method " + Quote(item.text) + " " +
-                    Alternatives(method, kMethods, "allowed"),
-                diag);
+      ItemError(
+          field, item,
+          "unknown method " + Quote(item.text) + " " + Alternatives(method, kMethods, "allowed"),
+          diag);
       ok = false;
       continue;
     }
@@ -122,7 +131,9 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   const MapReader map =
       MapReader::Closed(node, Scope{"route " + std::to_string(number), ""},
                         {"path", "methods", "method", "handler", "profile"}, diag);
-  if (!map.valid()) return std::nullopt;
+  if (!map.valid()) {
+    return std::nullopt;
+  }
   ReadRoute read;
   read.number = number;
   read.mark = map.mark();
@@ -142,17 +153,21 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
     if (std::optional<std::string> text = ReadString(*field, diag)) {
       for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kSuccess, HandlerKind::kDelete,
                                HandlerKind::kHealth}) {
-        if (*text == HandlerName(kind)) handler = kind;
+        if (*text == HandlerName(kind)) {
+          handler = kind;
+        }
       }
       if (!handler) {
-        ValueError(*field,
-                   "unknown handler " + Quote(*text) + " " +
-                       Alternatives(*text, kHandlers, "allowed"),
-                   diag);
+        ValueError(
+            *field,
+            "unknown handler " + Quote(*text) + " " + Alternatives(*text, kHandlers, "allowed"),
+            diag);
       }
     }
   }
-  if (handler) route.handler = *handler;
+  if (handler) {
+    route.handler = *handler;
+  }
 
   std::optional<Field> profile_field = map.Get("profile");
   bool profile_ok = true;
@@ -180,7 +195,9 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
       profile_ok = false;  // defined, but broken: reported with the profile
     }
   }
-  if (!profile_ok || diag.count() != errors_before) return std::nullopt;
+  if (!profile_ok || diag.count() != errors_before) {
+    return std::nullopt;
+  }
   return read;
 }
 
@@ -191,19 +208,25 @@ void CheckOverlaps(const std::vector<ReadRoute>& routes, Diagnostics& diag) {
     for (std::size_t i = 0; i < j; ++i) {
       const Route& a = routes[i].route;
       const Route& b = routes[j].route;
-      if (a.path != b.path || a.is_prefix != b.is_prefix) continue;
+      if (a.path != b.path || a.is_prefix != b.is_prefix) {
+        continue;
+      }
       std::vector<std::string> shared;
       for (const std::string& method : b.methods) {
         if (std::find(a.methods.begin(), a.methods.end(), method) != a.methods.end()) {
           shared.push_back(method);
         }
       }
-      if (shared.empty()) continue;
+      if (shared.empty()) {
+        continue;
+      }
       std::string methods;
-      for (const std::string& method : shared) methods += (methods.empty() ? "" : ", ") + method;
+      for (const std::string& method : shared) {
+        methods += (methods.empty() ? "" : ", ") + method;
+      }
       diag.Error(routes[j].mark, "route " + std::to_string(routes[j].number) + ": path " +
-                                     Quote(a.path + (a.is_prefix ? "*" : "")) + " with " +
-                                     methods + " is already routed by route " +
+                                     Quote(a.path + (a.is_prefix ? "*" : "")) + " with " + methods +
+                                     " is already routed by route " +
                                      std::to_string(routes[i].number) + " (line " +
                                      std::to_string(routes[i].mark.line + 1) + ")");
       break;
@@ -216,7 +239,9 @@ void CheckOverlaps(const std::vector<ReadRoute>& routes, Diagnostics& diag) {
 std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
                                      const ProfileMap& profiles, const NameSet& declared_profiles,
                                      Diagnostics& diag) {
-  if (!section || section->value.IsNull()) return {};
+  if (!section || section->value.IsNull()) {
+    return {};
+  }
   if (!section->value.IsSequence()) {
     ValueError(*section,
                "expected a list of routes (lines starting with \"- path: ...\"), got " +
@@ -235,7 +260,9 @@ std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
   CheckOverlaps(read, diag);
   std::vector<Route> routes;
   routes.reserve(read.size());
-  for (ReadRoute& route : read) routes.push_back(std::move(route.route));
+  for (ReadRoute& route : read) {
+    routes.push_back(std::move(route.route));
+  }
   return routes;
 }
 

@@ -18,7 +18,9 @@ namespace s3upload::config {
 
 std::optional<std::string> ProcessEnvironment(const std::string& name) {
   const char* value = std::getenv(name.c_str());
-  if (value == nullptr) return std::nullopt;
+  if (value == nullptr) {
+    return std::nullopt;
+  }
   return std::string(value);
 }
 
@@ -33,7 +35,9 @@ class FileDescriptor {
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
   }
   int get() const { return fd_; }
 
@@ -48,11 +52,15 @@ std::string OctalMode(mode_t mode) {
 }
 
 bool IsEnvironmentName(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
+    return false;
+  }
   for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_';
-    if (!ok) return false;
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) {
+      return false;
+    }
   }
   return true;
 }
@@ -90,9 +98,10 @@ Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
     return Status::Error("secret file " + Quote(path) + " is not a regular file");
   }
   if ((st.st_mode & 0006) != 0) {
-    return Status::Error("secret file " + Quote(path) + " is readable or writable by others (mode " +
-                         OctalMode(st.st_mode) + "); refusing to use it. Fix: chmod 600 " + path +
-                         " (or chmod o-rwx " + path + ")");
+    return Status::Error("secret file " + Quote(path) +
+                         " is readable or writable by others (mode " + OctalMode(st.st_mode) +
+                         "); refusing to use it. Fix: chmod 600 " + path + " (or chmod o-rwx " +
+                         path + ")");
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxSecretFileBytes) {
     return Status::Error("secret file " + Quote(path) + " is too large to hold a secret key (" +
@@ -106,13 +115,17 @@ Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
   std::size_t used = 0;
   while (used < buffer.size()) {
     const ssize_t n = ::read(fd.get(), buffer.data() + used, buffer.size() - used);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n < 0) {
       const int error = errno;
       out.Wipe();
       return Status::Error("cannot read secret file " + Quote(path) + ": " + ErrnoText(error));
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     used += static_cast<std::size_t>(n);
   }
   if (used == buffer.size()) {
@@ -137,19 +150,22 @@ Status ReadSystemdCredential(const std::string& name, const EnvironmentLookup& e
                          ":/path/to/secret to the service unit, or use secret_file)");
   }
   std::string path = *directory;
-  if (path.back() != '/') path += '/';
+  if (path.back() != '/') {
+    path += '/';
+  }
   path += name;
   return ReadSecretFile(path, out);
 }
 
-Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env,
-                     SecretBuffer& out) {
+Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env, SecretBuffer& out) {
   if (!IsEnvironmentName(variable)) {
     return Status::Error("environment variable name " + Quote(variable) +
                          " must be letters, digits and '_', not starting with a digit");
   }
   std::optional<std::string> value = env(variable);
-  if (!value) return Status::Error("environment variable " + variable + " is not set");
+  if (!value) {
+    return Status::Error("environment variable " + variable + " is not set");
+  }
   out.Assign(*value);
   return Status::Ok();
 }
@@ -158,9 +174,13 @@ Status NormaliseSecret(SecretBuffer& secret) {
   std::string& value = secret.value();
   if (!value.empty() && value.back() == '\n') {
     value.pop_back();
-    if (!value.empty() && value.back() == '\r') value.pop_back();
+    if (!value.empty() && value.back() == '\r') {
+      value.pop_back();
+    }
   }
-  if (value.empty()) return Status::Error("the secret is empty");
+  if (value.empty()) {
+    return Status::Error("the secret is empty");
+  }
   for (char c : value) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) {

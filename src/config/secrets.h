@@ -33,7 +33,7 @@ class SecretBuffer {
 };
 
 // Secrets larger than this are surely the wrong file.
-inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+inline constexpr std::size_t kMaxSecretFileBytes = std::size_t{64} * 1024;
 
 // Reads a secret file. It must be a regular file that "others" can neither read nor write
 // (st_mode & 0006); the message then names the file and the chmod that fixes it.

@@ -7,19 +7,22 @@ namespace s3upload::config::internal {
 
 ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostics& diag) {
   ServerSettings settings;
-  if (!section) return settings;
+  if (!section) {
+    return settings;
+  }
   const MapReader map =
-      MapReader::Closed(section->value, Scope{"", "server"},
-                        {"threads", "max_body_size", "io_timeout", "idle_timeout"}, diag,
-                        /*null_is_empty=*/true);
+      MapReader::Of(*section, {"threads", "max_body_size", "io_timeout", "idle_timeout"}, diag,
+                    std::nullopt, /*null_is_empty=*/true);
   using std::chrono::seconds;
   // Timeouts beyond a day are surely a unit mistake (e.g. milliseconds written as seconds).
   constexpr seconds kMaxTimeout{24 * 3600};
   if (auto field = map.Get("threads")) {
-    if (auto value = ReadUnsigned(*field, 1, 1024, diag)) settings.threads = static_cast<int>(*value);
+    if (auto value = ReadUnsigned(*field, 1, 1024, diag)) {
+      settings.threads = static_cast<int>(*value);
+    }
   }
   if (auto field = map.Get("max_body_size")) {
-    if (auto value = ReadSize(*field, 1, 16 * 1024 * 1024, diag)) {
+    if (auto value = ReadSize(*field, 1, std::uint64_t{16} * 1024 * 1024, diag)) {
       settings.max_body_bytes = static_cast<std::size_t>(*value);
     }
   }

@@ -17,7 +17,9 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // Splits "20MB" into "20" and "MB".
 std::pair<std::string_view, std::string_view> SplitNumber(std::string_view text) {
   std::size_t i = 0;
-  while (i < text.size() && IsDigit(text[i])) ++i;
+  while (i < text.size() && IsDigit(text[i])) {
+    ++i;
+  }
   return {text.substr(0, i), text.substr(i)};
 }
 
@@ -26,13 +28,21 @@ std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\"
 }  // namespace
 
 StatusOr<std::uint64_t> ParseUnsigned(std::string_view text) {
-  if (text.empty()) return Status::Error("expected a number, got an empty string");
-  if (text[0] == '-') return Status::Error("must not be negative, got " + Quote(text));
+  if (text.empty()) {
+    return Status::Error("expected a number, got an empty string");
+  }
+  if (text[0] == '-') {
+    return Status::Error("must not be negative, got " + Quote(text));
+  }
   std::uint64_t value = 0;
   for (char c : text) {
-    if (!IsDigit(c)) return Status::Error("expected a whole number, got " + Quote(text));
+    if (!IsDigit(c)) {
+      return Status::Error("expected a whole number, got " + Quote(text));
+    }
     const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (kMax - digit) / 10) return Status::Error("number too large: " + Quote(text));
+    if (value > (kMax - digit) / 10) {
+      return Status::Error("number too large: " + Quote(text));
+    }
     value = value * 10 + digit;
   }
   if (text.size() > 1 && text[0] == '0') {
@@ -48,31 +58,41 @@ StatusOr<std::uint64_t> ParseSize(std::string_view text) {
   };
   static constexpr std::array<Unit, 7> kUnits{{{"B", 1},
                                                {"KB", 1000},
-                                               {"MB", 1000 * 1000},
-                                               {"GB", 1000 * 1000 * 1000},
+                                               {"MB", std::uint64_t{1000} * 1000},
+                                               {"GB", std::uint64_t{1000} * 1000 * 1000},
                                                {"KiB", 1024},
-                                               {"MiB", 1024 * 1024},
-                                               {"GiB", 1024 * 1024 * 1024}}};
+                                               {"MiB", std::uint64_t{1024} * 1024},
+                                               {"GiB", std::uint64_t{1024} * 1024 * 1024}}};
   constexpr std::string_view kForm =
       "expected a size: bytes, or a number with KiB, MiB, GiB, KB, MB, GB or B right after it "
       "(e.g. 64KiB, 20MB), got ";
   const auto [number, unit] = SplitNumber(text);
   if (number.empty()) {
-    if (!text.empty() && text[0] == '-') return Status::Error("size must not be negative, got " + Quote(text));
+    if (!text.empty() && text[0] == '-') {
+      return Status::Error("size must not be negative, got " + Quote(text));
+    }
     return Status::Error(std::string(kForm) + Quote(text));
   }
   StatusOr<std::uint64_t> value = ParseUnsigned(number);
-  if (!value.ok()) return Status::Error("size: " + value.status().message());
+  if (!value.ok()) {
+    return Status::Error("size: " + value.status().message());
+  }
   std::uint64_t factor = 0;
   if (unit.empty()) {
     factor = 1;
   } else {
     for (const Unit& u : kUnits) {
-      if (u.name == unit) factor = u.factor;
+      if (u.name == unit) {
+        factor = u.factor;
+      }
     }
   }
-  if (factor == 0) return Status::Error(std::string(kForm) + Quote(text));
-  if (*value > kMax / factor) return Status::Error("size too large: " + Quote(text));
+  if (factor == 0) {
+    return Status::Error(std::string(kForm) + Quote(text));
+  }
+  if (*value > kMax / factor) {
+    return Status::Error("size too large: " + Quote(text));
+  }
   return *value * factor;
 }
 
@@ -88,7 +108,9 @@ StatusOr<std::chrono::seconds> ParseDuration(std::string_view text) {
     return Status::Error(std::string(kForm) + Quote(text));
   }
   StatusOr<std::uint64_t> value = ParseUnsigned(number);
-  if (!value.ok()) return Status::Error("duration: " + value.status().message());
+  if (!value.ok()) {
+    return Status::Error("duration: " + value.status().message());
+  }
   std::uint64_t factor = 0;
   if (unit.empty() || unit == "s") {
     factor = 1;
@@ -97,11 +119,15 @@ StatusOr<std::chrono::seconds> ParseDuration(std::string_view text) {
   } else if (unit == "h") {
     factor = 3600;
   }
-  if (factor == 0) return Status::Error(std::string(kForm) + Quote(text));
+  if (factor == 0) {
+    return Status::Error(std::string(kForm) + Quote(text));
+  }
   // seconds::rep is signed 64-bit: keep the product within it.
   constexpr auto kMaxSeconds =
       static_cast<std::uint64_t>(std::numeric_limits<std::chrono::seconds::rep>::max());
-  if (*value > kMaxSeconds / factor) return Status::Error("duration too large: " + Quote(text));
+  if (*value > kMaxSeconds / factor) {
+    return Status::Error("duration too large: " + Quote(text));
+  }
   return std::chrono::seconds(static_cast<std::chrono::seconds::rep>(*value * factor));
 }
 

@@ -23,9 +23,8 @@ std::string ToLower(std::string_view text) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return Lower(x) == Lower(y);
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
 bool HasControl(std::string_view text) {
@@ -37,7 +36,9 @@ bool HasControl(std::string_view text) {
 
 // A DNS host name (or dotted IPv4 address): labels of [a-z0-9-], not starting or ending in '-'.
 bool IsHostName(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = host.find('.', start);
@@ -47,9 +48,13 @@ bool IsHostName(std::string_view host) {
       return false;
     }
     for (char c : label) {
-      if (!IsAlnum(c) && c != '-') return false;
+      if (!IsAlnum(c) && c != '-') {
+        return false;
+      }
     }
-    if (dot == std::string_view::npos) return true;
+    if (dot == std::string_view::npos) {
+      return true;
+    }
     start = dot + 1;
   }
 }
@@ -62,9 +67,13 @@ bool IsIpv4(std::string_view host) {
     const std::string_view part =
         host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     StatusOr<std::uint64_t> value = ParseUnsigned(part);
-    if (!value.ok() || *value > 255) return false;
+    if (!value.ok() || *value > 255) {
+      return false;
+    }
     ++parts;
-    if (dot == std::string_view::npos) break;
+    if (dot == std::string_view::npos) {
+      break;
+    }
     start = dot + 1;
   }
   return parts == 4;
@@ -72,9 +81,13 @@ bool IsIpv4(std::string_view host) {
 
 // "[v6]" with hex digits, ':' and '.' (embedded IPv4) inside; not a full RFC 4291 check.
 bool IsBracketedIpv6(std::string_view host) {
-  if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
+  if (host.size() < 4 || host.front() != '[' || host.back() != ']') {
+    return false;
+  }
   const std::string_view inner = host.substr(1, host.size() - 2);
-  if (inner.find(':') == std::string_view::npos) return false;
+  if (inner.find(':') == std::string_view::npos) {
+    return false;
+  }
   return std::all_of(inner.begin(), inner.end(), [](char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
   });
@@ -87,7 +100,9 @@ struct Authority {
 };
 
 StatusOr<Authority> ParseAuthority(std::string_view text) {
-  if (text.empty()) return Status::Error("the host is missing");
+  if (text.empty()) {
+    return Status::Error("the host is missing");
+  }
   if (text.find('@') != std::string_view::npos) {
     return Status::Error("user names or passwords in the URL are not supported");
   }
@@ -95,11 +110,15 @@ StatusOr<Authority> ParseAuthority(std::string_view text) {
   std::optional<std::string_view> port_text;
   if (text.front() == '[') {
     const std::size_t close = text.find(']');
-    if (close == std::string_view::npos) return Status::Error("unterminated IPv6 address");
+    if (close == std::string_view::npos) {
+      return Status::Error("unterminated IPv6 address");
+    }
     host = text.substr(0, close + 1);
     const std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return Status::Error("unexpected text after the IPv6 address");
+      if (rest.front() != ':') {
+        return Status::Error("unexpected text after the IPv6 address");
+      }
       port_text = rest.substr(1);
     }
   } else if (const std::size_t colon = text.rfind(':'); colon != std::string_view::npos) {
@@ -127,7 +146,9 @@ StatusOr<Authority> ParseAuthority(std::string_view text) {
 
 bool IsMediaTypeName(std::string_view name) {
   // RFC 6838 restricted-name.
-  if (name.empty() || name.size() > 127 || !IsAlnum(name[0])) return false;
+  if (name.empty() || name.size() > 127 || !IsAlnum(name[0])) {
+    return false;
+  }
   return std::all_of(name.begin(), name.end(), [](char c) {
     return IsAlnum(c) || std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
   });
@@ -135,15 +156,21 @@ bool IsMediaTypeName(std::string_view name) {
 
 bool IsToken(std::string_view text) {
   // RFC 9110 token.
-  if (text.empty()) return false;
+  if (text.empty()) {
+    return false;
+  }
   return std::all_of(text.begin(), text.end(), [](char c) {
     return IsAlnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
   });
 }
 
 std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
   return text;
 }
 
@@ -168,15 +195,21 @@ bool IsValidUtf8(std::string_view text) {
     } else {
       return false;
     }
-    if (i + length > text.size()) return false;
+    if (i + length > text.size()) {
+      return false;
+    }
     for (std::size_t k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
+      if ((next & 0xc0) != 0x80) {
+        return false;
+      }
       code = (code << 6) | (next & 0x3f);
     }
     const bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
                           (length == 4 && code < 0x10000);
-    if (overlong || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    if (overlong || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return false;
+    }
     i += length;
   }
   return true;
@@ -185,7 +218,9 @@ bool IsValidUtf8(std::string_view text) {
 }  // namespace
 
 Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return Status::Error("a name must be 1-64 characters");
+  if (name.empty() || name.size() > 64) {
+    return Status::Error("a name must be 1-64 characters");
+  }
   for (char c : name) {
     if (!IsAlnum(c) && c != '.' && c != '_' && c != '-') {
       return Status::Error("invalid name " + Quote(name) +
@@ -195,12 +230,11 @@ Status CheckName(std::string_view name) {
   return Status::Ok();
 }
 
-std::string Endpoint::Authority() const {
-  return port ? host + ":" + std::to_string(*port) : host;
-}
+std::string Endpoint::Authority() const { return port ? host + ":" + std::to_string(*port) : host; }
 
 StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
-  constexpr std::string_view kForm = " (expected scheme://host[:port], e.g. https://s3.eu-west-1.amazonaws.com)";
+  constexpr std::string_view kForm =
+      " (expected scheme://host[:port], e.g. https://s3.eu-west-1.amazonaws.com)";
   const std::size_t separator = text.find("://");
   if (separator == std::string_view::npos) {
     return Status::Error("not a URL: " + Quote(text) + std::string(kForm));
@@ -208,24 +242,34 @@ StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
   Endpoint endpoint;
   endpoint.scheme = ToLower(text.substr(0, separator));
   if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return Status::Error("the scheme must be http or https, got " + Quote(text.substr(0, separator)));
+    return Status::Error("the scheme must be http or https, got " +
+                         Quote(text.substr(0, separator)));
   }
   std::string_view rest = text.substr(separator + 3);
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (!rest.empty() && rest.back() == '/') {
+    rest.remove_suffix(1);
+  }
   if (rest.find_first_of("/?#") != std::string_view::npos) {
     return Status::Error("must not have a path, query or fragment: " + Quote(text) +
                          std::string(kForm));
   }
   StatusOr<Authority> authority = ParseAuthority(rest);
-  if (!authority.ok()) return Status::Error(authority.status().message() + std::string(kForm));
+  if (!authority.ok()) {
+    return Status::Error(authority.status().message() + std::string(kForm));
+  }
   endpoint.host = authority->host;
   endpoint.host_is_ip = authority->is_ip;
   const std::uint16_t default_port = endpoint.scheme == "https" ? 443 : 80;
-  if (authority->port && *authority->port != default_port) endpoint.port = authority->port;
+  if (authority->port && *authority->port != default_port) {
+    endpoint.port = authority->port;
+  }
   return endpoint;
 }
 
 StatusOr<std::string> NormaliseHostHeader(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) {
+    return Status::Error(Quote(text) + " is a URL or path; expected host[:port] only");
+  }
   StatusOr<Authority> authority = ParseAuthority(text);
   if (!authority.ok()) {
     return Status::Error(authority.status().message() + " (expected host[:port])");
@@ -248,10 +292,10 @@ Status CheckRegion(std::string_view region) {
 Status CheckBucket(std::string_view bucket, verify::Addressing addressing) {
   if (addressing == verify::Addressing::kVirtualHosted) {
     // The bucket becomes a DNS label sequence in the host name.
-    const bool ok = bucket.size() >= 3 && bucket.size() <= 63 && IsHostName(bucket) &&
-                    std::none_of(bucket.begin(), bucket.end(),
-                                 [](char c) { return c >= 'A' && c <= 'Z'; }) &&
-                    !IsIpv4(bucket);
+    const bool ok =
+        bucket.size() >= 3 && bucket.size() <= 63 && IsHostName(bucket) &&
+        std::none_of(bucket.begin(), bucket.end(), [](char c) { return c >= 'A' && c <= 'Z'; }) &&
+        !IsIpv4(bucket);
     if (!ok) {
       return Status::Error(
           "invalid bucket name " + Quote(bucket) +
@@ -260,11 +304,11 @@ Status CheckBucket(std::string_view bucket, verify::Addressing addressing) {
     }
     return Status::Ok();
   }
-  const bool ok = !bucket.empty() && bucket.size() <= 255 &&
-                  std::all_of(bucket.begin(), bucket.end(), [](char c) {
-                    return IsAlnum(c) || c == '.' || c == '-' || c == '_';
-                  }) &&
-                  bucket != "." && bucket != "..";
+  const bool ok =
+      !bucket.empty() && bucket.size() <= 255 &&
+      std::all_of(bucket.begin(), bucket.end(),
+                  [](char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; }) &&
+      bucket != "." && bucket != "..";
   if (!ok) {
     return Status::Error("invalid bucket name " + Quote(bucket) +
                          ": 1-255 letters, digits, '.', '-' and '_'");
@@ -274,7 +318,9 @@ Status CheckBucket(std::string_view bucket, verify::Addressing addressing) {
 
 Status CheckAccessKeyId(std::string_view id) {
   const bool ok = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), IsAlnum);
-  if (!ok) return Status::Error("invalid access key id: 1-128 letters and digits");
+  if (!ok) {
+    return Status::Error("invalid access key id: 1-128 letters and digits");
+  }
   return Status::Ok();
 }
 
@@ -290,10 +336,15 @@ StatusOr<std::string> NormaliseContentType(std::string_view text) {
   const std::string_view type = media.substr(0, slash);
   const std::string_view subtype = media.substr(slash + 1);
   const bool wildcard = subtype == "*";
-  const bool ok = (type == "*" && wildcard) || (IsMediaTypeName(type) && (wildcard || IsMediaTypeName(subtype)));
-  if (!ok) return Status::Error("invalid content type " + Quote(text) + std::string(form));
+  const bool ok = (type == "*" && wildcard) ||
+                  (IsMediaTypeName(type) && (wildcard || IsMediaTypeName(subtype)));
+  if (!ok) {
+    return Status::Error("invalid content type " + Quote(text) + std::string(form));
+  }
   std::string out = ToLower(media);
-  if (semicolon == std::string_view::npos) return out;
+  if (semicolon == std::string_view::npos) {
+    return out;
+  }
   if (wildcard) {
     return Status::Error("content type " + Quote(text) + ": a wildcard cannot have parameters");
   }
@@ -302,29 +353,33 @@ StatusOr<std::string> NormaliseContentType(std::string_view text) {
     const std::size_t next = params.find(';');
     const std::string_view param = Trim(params.substr(0, next));
     const std::size_t equals = param.find('=');
-    const std::string_view name = equals == std::string_view::npos ? param : param.substr(0, equals);
+    const std::string_view name =
+        equals == std::string_view::npos ? param : param.substr(0, equals);
     const std::string_view value =
         equals == std::string_view::npos ? std::string_view() : param.substr(equals + 1);
-    const bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"' &&
-                        !HasControl(value);
+    const bool quoted =
+        value.size() >= 2 && value.front() == '"' && value.back() == '"' && !HasControl(value);
     if (!IsToken(name) || !(IsToken(value) || quoted)) {
       return Status::Error("invalid parameter " + Quote(param) + " in content type " + Quote(text));
     }
     out += ";" + ToLower(name) + "=" + std::string(value);
-    if (next == std::string_view::npos) break;
+    if (next == std::string_view::npos) {
+      break;
+    }
     params = params.substr(next + 1);
   }
   return out;
 }
 
 Status CheckCannedAcl(std::string_view acl) {
-  static const std::vector<std::string_view> kCannedAcls = {
-      "private",          "public-read",       "public-read-write",        "authenticated-read",
-      "aws-exec-read",    "bucket-owner-read", "bucket-owner-full-control"};
+  static constexpr std::array<std::string_view, 7> kCannedAcls = {
+      "private",       "public-read",       "public-read-write",        "authenticated-read",
+      "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"};
   if (std::find(kCannedAcls.begin(), kCannedAcls.end(), acl) != kCannedAcls.end()) {
     return Status::Ok();
   }
-  return Status::Error("unknown canned ACL " + Quote(acl) + " " + Alternatives(acl, kCannedAcls, "allowed"));
+  return Status::Error("unknown canned ACL " + Quote(acl) + " " +
+                       Alternatives(acl, kCannedAcls, "allowed"));
 }
 
 Status CheckRedirectUrl(std::string_view url) {
@@ -359,10 +414,10 @@ StatusOr<std::string> NormaliseMetadataName(std::string_view name) {
     return Status::Error("metadata name " + Quote(name) +
                          ": write it without the \"x-amz-meta-\" prefix");
   }
-  const bool ok = !lower.empty() && lower.size() <= 128 &&
-                  std::all_of(lower.begin(), lower.end(), [](char c) {
-                    return IsAlnum(c) || c == '-' || c == '_' || c == '.';
-                  });
+  const bool ok =
+      !lower.empty() && lower.size() <= 128 && std::all_of(lower.begin(), lower.end(), [](char c) {
+        return IsAlnum(c) || c == '-' || c == '_' || c == '.';
+      });
   if (!ok) {
     return Status::Error("invalid metadata name " + Quote(name) +
                          ": 1-128 letters, digits, '-', '_' and '.'");
@@ -384,24 +439,30 @@ Status CheckStorageClass(std::string_view storage_class) {
 }
 
 Status CheckServerSideEncryption(std::string_view value) {
-  static const std::vector<std::string_view> kValues = {"AES256", "aws:kms", "aws:kms:dsse"};
-  if (std::find(kValues.begin(), kValues.end(), value) != kValues.end()) return Status::Ok();
+  static constexpr std::array<std::string_view, 3> kValues = {"AES256", "aws:kms", "aws:kms:dsse"};
+  if (std::find(kValues.begin(), kValues.end(), value) != kValues.end()) {
+    return Status::Ok();
+  }
   return Status::Error("unknown server-side encryption " + Quote(value) + " " +
                        Alternatives(value, kValues, "allowed"));
 }
 
 StatusOr<std::string> CanonicalObjectHeader(std::string_view name) {
-  static const std::vector<std::string_view> kHeaders = {"Cache-Control", "Content-Disposition",
-                                                         "Content-Encoding"};
+  static constexpr std::array<std::string_view, 3> kHeaders = {
+      "Cache-Control", "Content-Disposition", "Content-Encoding"};
   for (std::string_view header : kHeaders) {
-    if (EqualsIgnoreCase(name, header)) return std::string(header);
+    if (EqualsIgnoreCase(name, header)) {
+      return std::string(header);
+    }
   }
   return Status::Error("object header " + Quote(name) + " cannot be allowed " +
                        Alternatives(name, kHeaders, "allowed"));
 }
 
 Status CheckHeaderValue(std::string_view value) {
-  if (value.empty()) return Status::Error("an allowed header value must not be empty");
+  if (value.empty()) {
+    return Status::Error("an allowed header value must not be empty");
+  }
   if (HasControl(value) || Trim(value) != value) {
     return Status::Error("invalid header value " + Quote(value) +
                          ": no control characters, no leading or trailing spaces");
@@ -427,7 +488,9 @@ Status CheckKeyPrefix(std::string_view prefix) {
   for (std::size_t i = 0; i + 1 < prefix.size(); ++i) {
     const auto lead = static_cast<unsigned char>(prefix[i]);
     const auto next = static_cast<unsigned char>(prefix[i + 1]);
-    if (lead == 0xc2 && next >= 0x80 && next <= 0x9f) has_c1 = true;
+    if (lead == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      has_c1 = true;
+    }
   }
   if (!IsValidUtf8(prefix) || HasControl(prefix) || has_c1) {
     return Status::Error("key prefix " + Quote(prefix) +

@@ -16,8 +16,8 @@ namespace s3upload::config::internal {
 Status CheckName(std::string_view name);
 
 struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // lower case; an IPv6 literal keeps its brackets
+  std::string scheme;                 // "http" or "https"
+  std::string host;                   // lower case; an IPv6 literal keeps its brackets
   std::optional<std::uint16_t> port;  // only when not the scheme's default
   bool host_is_ip = false;
 

@@ -18,8 +18,12 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   const std::size_t m = b.size();
   std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 0; i <= n; ++i) {
+    d[i][0] = i;
+  }
+  for (std::size_t j = 0; j <= m; ++j) {
+    d[0][j] = j;
+  }
   for (std::size_t i = 1; i <= n; ++i) {
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = Lower(a[i - 1]) == Lower(b[j - 1]) ? 0 : 1;
@@ -73,28 +77,34 @@ std::string Quote(std::string_view text) {
       out += static_cast<char>(c);
     }
   }
-  if (text.size() > kMaxShown) out += "...";
+  if (text.size() > kMaxShown) {
+    out += "...";
+  }
   out += '"';
   return out;
 }
 
-std::string Join(const std::vector<std::string_view>& words, std::string_view separator) {
+std::string Join(std::span<const std::string_view> words, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i > 0) out += separator;
+    if (i > 0) {
+      out += separator;
+    }
     out += words[i];
   }
   return out;
 }
 
 std::optional<std::string_view> ClosestMatch(std::string_view word,
-                                             const std::vector<std::string_view>& candidates) {
+                                             std::span<const std::string_view> candidates) {
   std::optional<std::string_view> best;
   std::size_t best_distance = 0;
   for (std::string_view candidate : candidates) {
     const std::size_t distance = EditDistance(word, candidate);
     // Two edits at most, and not more than half the word: "x" is not a typo of "max".
-    if (distance > 2 || 2 * distance > std::max(word.size(), candidate.size())) continue;
+    if (distance > 2 || 2 * distance > std::max(word.size(), candidate.size())) {
+      continue;
+    }
     if (!best || distance < best_distance) {
       best = candidate;
       best_distance = distance;
@@ -103,18 +113,26 @@ std::optional<std::string_view> ClosestMatch(std::string_view word,
   return best;
 }
 
-std::string Alternatives(std::string_view word, const std::vector<std::string_view>& candidates,
+std::string Alternatives(std::string_view word, std::span<const std::string_view> candidates,
                          std::string_view list_name) {
   std::string out = "(";
-  if (auto match = ClosestMatch(word, candidates)) out += "did you mean " + Quote(*match) + "? ";
+  if (auto match = ClosestMatch(word, candidates)) {
+    out += "did you mean " + Quote(*match) + "? ";
+  }
   out += std::string(list_name) + ": " + Join(candidates) + ")";
   return out;
 }
 
 std::string Scope::Describe() const {
-  if (owner.empty() && path.empty()) return "the top level";
-  if (owner.empty()) return "section " + Quote(path);
-  if (path.empty()) return owner;
+  if (owner.empty() && path.empty()) {
+    return "the top level";
+  }
+  if (owner.empty()) {
+    return "section " + Quote(path);
+  }
+  if (path.empty()) {
+    return owner;
+  }
   return "section " + Quote(path) + " of " + owner;
 }
 
@@ -128,12 +146,16 @@ Scope Scope::Child(std::string_view key) const {
 }
 
 YAML::Mark Field::ValueMark() const {
-  if (!value.IsDefined() || value.IsNull()) return key_node.Mark();
+  if (!value.IsDefined() || value.IsNull()) {
+    return key_node.Mark();
+  }
   return value.Mark();
 }
 
 std::string DescribeNode(const YAML::Node& node) {
-  if (!node.IsDefined()) return "nothing";
+  if (!node.IsDefined()) {
+    return "nothing";
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return "nothing (null)";
@@ -152,23 +174,30 @@ std::string DescribeNode(const YAML::Node& node) {
 MapReader MapReader::Closed(const YAML::Node& node, Scope scope,
                             std::vector<std::string_view> known, Diagnostics& diag,
                             bool null_is_empty) {
-  return MapReader(node, std::move(scope), std::move(known), diag, false, null_is_empty);
+  return MapReader(node, node.Mark(), std::move(scope), std::move(known), diag, false,
+                   null_is_empty);
 }
 
 MapReader MapReader::Open(const YAML::Node& node, Scope scope, Diagnostics& diag,
                           bool null_is_empty) {
-  return MapReader(node, std::move(scope), {}, diag, true, null_is_empty);
+  return MapReader(node, node.Mark(), std::move(scope), {}, diag, true, null_is_empty);
 }
 
-MapReader MapReader::Of(const Field& field, std::vector<std::string_view> known,
-                        Diagnostics& diag) {
-  MapReader reader(field.value, field.scope.Child(field.key), std::move(known), diag, false,
-                   false);
-  return reader;
+MapReader MapReader::Of(const Field& field, std::vector<std::string_view> known, Diagnostics& diag,
+                        std::optional<Scope> scope, bool null_is_empty) {
+  return MapReader(field.value, field.ValueMark(),
+                   scope ? std::move(*scope) : field.scope.Child(field.key), std::move(known), diag,
+                   false, null_is_empty);
 }
 
-MapReader::MapReader(const YAML::Node& node, Scope scope, std::vector<std::string_view> known,
-                     Diagnostics& diag, bool open, bool null_is_empty)
+MapReader MapReader::OpenOf(const Field& field, Diagnostics& diag, bool null_is_empty) {
+  return MapReader(field.value, field.ValueMark(), field.scope.Child(field.key), {}, diag, true,
+                   null_is_empty);
+}
+
+MapReader::MapReader(const YAML::Node& node, const YAML::Mark& error_mark, Scope scope,
+                     std::vector<std::string_view> known, Diagnostics& diag, bool open,
+                     bool null_is_empty)
     : node_(node), scope_(std::move(scope)), diag_(&diag) {
   if (null_is_empty && (!node.IsDefined() || node.IsNull())) {
     valid_ = true;
@@ -178,7 +207,7 @@ MapReader::MapReader(const YAML::Node& node, Scope scope, std::vector<std::strin
     const std::string what = scope_.owner.empty() && scope_.path.empty()
                                  ? std::string("the document")
                                  : scope_.Describe();
-    diag.Error(node.Mark(), what + ": expected a map (key: value lines), got " + DescribeNode(node));
+    diag.Error(error_mark, what + ": expected a map (key: value lines), got " + DescribeNode(node));
     return;
   }
   valid_ = true;
@@ -203,13 +232,15 @@ MapReader::MapReader(const YAML::Node& node, Scope scope, std::vector<std::strin
                                       Alternatives(key, known));
       continue;
     }
-    fields_.push_back(Field{key, key_node, it->second, scope_, scope_.Label(key)});
+    fields_.emplace_back(key, key_node, it->second, scope_);
   }
 }
 
 std::optional<Field> MapReader::Get(std::string_view key) const {
   for (const Field& field : fields_) {
-    if (field.key == key) return field;
+    if (field.key == key) {
+      return field;
+    }
   }
   return std::nullopt;
 }
@@ -234,7 +265,9 @@ void ItemError(const Field& field, const Item& item, const std::string& message,
 std::optional<std::string> ReadString(const Field& field, Diagnostics& diag) {
   std::string error;
   std::optional<std::string> text = ScalarText(field.value, "a string", &error);
-  if (!text) ValueError(field, error, diag);
+  if (!text) {
+    ValueError(field, error, diag);
+  }
   return text;
 }
 
@@ -246,8 +279,12 @@ std::optional<bool> ReadBool(const Field& field, Diagnostics& diag) {
     return std::nullopt;
   }
   // YAML 1.2 booleans only: "yes", "on", "y" are YAML 1.1 and too easy to write by accident.
-  if (*text == "true" || *text == "True" || *text == "TRUE") return true;
-  if (*text == "false" || *text == "False" || *text == "FALSE") return false;
+  if (*text == "true" || *text == "True" || *text == "TRUE") {
+    return true;
+  }
+  if (*text == "false" || *text == "False" || *text == "FALSE") {
+    return false;
+  }
   ValueError(field, "expected true or false, got " + Quote(*text), diag);
   return std::nullopt;
 }
@@ -266,10 +303,10 @@ std::optional<std::uint64_t> ReadUnsigned(const Field& field, std::uint64_t min,
     return std::nullopt;
   }
   if (*value < min || *value > max) {
-    ValueError(field,
-               "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", got " + *text,
-               diag);
+    ValueError(
+        field,
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *text,
+        diag);
     return std::nullopt;
   }
   return *value;
@@ -339,7 +376,9 @@ std::optional<std::vector<Item>> ReadScalarList(const Field& field, Diagnostics&
     }
     items.push_back(Item{std::move(*text), node.Mark()});
   }
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    return std::nullopt;
+  }
   return items;
 }
 

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/diagnostics.h"
@@ -23,13 +25,30 @@ struct Scope {
 
   // `profile "photos"`, `section "size" of profile "photos"`, `section "server"`, `the top level`.
   std::string Describe() const;
-  // The prefix of a message about the value of `key`: `profile "photos": size.max`, `server.threads`.
+  // The prefix of a message about the value of `key`: `profile "photos": size.max`,
+  // `server.threads`.
   std::string Label(std::string_view key) const;
   Scope Child(std::string_view key) const;
 };
 
-// One key of a map and its value.
+// One key of a map and its value. Copyable but not assignable: assigning to a YAML::Node that
+// already refers to a node rebinds that node inside the document (yaml-cpp's Node::operator=), so
+// sorting or reassigning Fields would silently rewrite the tree being checked.
 struct Field {
+  // YAML::Node has no move constructor: nodes are taken by reference and copied (a cheap handle).
+  Field(std::string key_text, const YAML::Node& key_yaml, const YAML::Node& value_yaml,
+        Scope map_scope)
+      : key(std::move(key_text)),
+        key_node(key_yaml),
+        value(value_yaml),
+        scope(std::move(map_scope)),
+        label(scope.Label(key)) {}
+  Field(const Field&) = default;
+  Field(Field&&) = default;
+  Field& operator=(const Field&) = delete;
+  Field& operator=(Field&&) = delete;
+  ~Field() = default;
+
   std::string key;
   YAML::Node key_node;
   YAML::Node value;
@@ -48,9 +67,9 @@ struct Item {
   YAML::Mark mark;
 };
 
-// Reads a YAML map. A closed map (a `known` list) reports unknown keys, suggesting the nearest known
-// one; an open map (names chosen by the operator) accepts any key. Both report non-scalar keys and
-// duplicate keys, which yaml-cpp itself silently collapses on lookup.
+// Reads a YAML map. A closed map (a `known` list) reports unknown keys, suggesting the nearest
+// known one; an open map (names chosen by the operator) accepts any key. Both report non-scalar
+// keys and duplicate keys, which yaml-cpp itself silently collapses on lookup.
 class MapReader {
  public:
   // A closed map: keys must be among `known`. A null node is an error unless `null_is_empty`
@@ -60,8 +79,19 @@ class MapReader {
   // An open map: keys are names the operator chooses; the caller checks them.
   static MapReader Open(const YAML::Node& node, Scope scope, Diagnostics& diag,
                         bool null_is_empty = false);
-  // The value of `field` as a closed map, scoped below the field.
-  static MapReader Of(const Field& field, std::vector<std::string_view> known, Diagnostics& diag);
+  // The value of `field` as a closed map, scoped below the field unless `scope` is given. A value
+  // that is not a map is reported at the field (see Field::ValueMark).
+  static MapReader Of(const Field& field, std::vector<std::string_view> known, Diagnostics& diag,
+                      std::optional<Scope> scope = std::nullopt, bool null_is_empty = false);
+  // The value of `field` as an open map, scoped below the field.
+  static MapReader OpenOf(const Field& field, Diagnostics& diag, bool null_is_empty = false);
+
+  // Not assignable, for the same reason as Field.
+  MapReader(const MapReader&) = default;
+  MapReader(MapReader&&) = default;
+  MapReader& operator=(const MapReader&) = delete;
+  MapReader& operator=(MapReader&&) = delete;
+  ~MapReader() = default;
 
   // False when the node was not a map (already reported).
   bool valid() const { return valid_; }
@@ -76,8 +106,8 @@ class MapReader {
   const std::vector<Field>& fields() const { return fields_; }
 
  private:
-  MapReader(const YAML::Node& node, Scope scope, std::vector<std::string_view> known,
-            Diagnostics& diag, bool open, bool null_is_empty);
+  MapReader(const YAML::Node& node, const YAML::Mark& error_mark, Scope scope,
+            std::vector<std::string_view> known, Diagnostics& diag, bool open, bool null_is_empty);
 
   YAML::Node node_;
   Scope scope_;
@@ -110,11 +140,11 @@ void ItemError(const Field& field, const Item& item, const std::string& message,
 // The candidate closest to `word` by edit distance (case-insensitive), if it is close enough to be
 // a likely typo.
 std::optional<std::string_view> ClosestMatch(std::string_view word,
-                                             const std::vector<std::string_view>& candidates);
+                                             std::span<const std::string_view> candidates);
 // `(did you mean "x"? known: a, b, c)`, the first part only when ClosestMatch finds one.
-std::string Alternatives(std::string_view word, const std::vector<std::string_view>& candidates,
+std::string Alternatives(std::string_view word, std::span<const std::string_view> candidates,
                          std::string_view list_name = "known");
 std::string Quote(std::string_view text);
-std::string Join(const std::vector<std::string_view>& words, std::string_view separator = ", ");
+std::string Join(std::span<const std::string_view> words, std::string_view separator = ", ");
 
 }  // namespace s3upload::config::internal

@@ -8,7 +8,9 @@ namespace s3upload::routing {
 namespace {
 
 bool PathMatches(const config::Route& route, std::string_view path) {
-  if (!route.is_prefix) return path == route.path;
+  if (!route.is_prefix) {
+    return path == route.path;
+  }
   return path.size() > route.path.size() && path.starts_with(route.path);
 }
 
@@ -19,29 +21,42 @@ bool AllowsMethod(const config::Route& route, std::string_view method) {
 // Exact beats prefix; a longer prefix beats a shorter one. Ties keep the earlier route (config/
 // refuses two routes that could tie).
 bool MoreSpecific(const config::Route& candidate, const config::Route& best) {
-  if (candidate.is_prefix != best.is_prefix) return !candidate.is_prefix;
+  if (candidate.is_prefix != best.is_prefix) {
+    return !candidate.is_prefix;
+  }
   return candidate.path.size() > best.path.size();
 }
 
 }  // namespace
 
-Match MatchRoute(const config::Snapshot& snapshot, std::string_view method,
-                 std::string_view path) {
+Match MatchRoute(const config::Snapshot& snapshot, std::string_view method, std::string_view path) {
   const config::Route* best = nullptr;
   bool path_known = false;
   for (const config::Route& route : snapshot.routes) {
-    if (!PathMatches(route, path)) continue;
+    if (!PathMatches(route, path)) {
+      continue;
+    }
     path_known = true;
-    if (!AllowsMethod(route, method)) continue;
-    if (best == nullptr || MoreSpecific(route, *best)) best = &route;
+    if (!AllowsMethod(route, method)) {
+      continue;
+    }
+    if (best == nullptr || MoreSpecific(route, *best)) {
+      best = &route;
+    }
   }
-  if (best != nullptr) return best;
-  if (!path_known) return NotFound{};
+  if (best != nullptr) {
+    return best;
+  }
+  if (!path_known) {
+    return NotFound{};
+  }
 
   // The Allow header lists every method some route for this path would serve.
   MethodNotAllowed not_allowed;
   for (const config::Route& route : snapshot.routes) {
-    if (!PathMatches(route, path)) continue;
+    if (!PathMatches(route, path)) {
+      continue;
+    }
     not_allowed.allowed.insert(not_allowed.allowed.end(), route.methods.begin(),
                                route.methods.end());
   }

@@ -109,7 +109,7 @@ TEST_F(ApplicationTest, OversizedBodyIs413BeforeAnythingElse) {
   request.body_too_large = true;
   const http::Response response = app_->Handle(request);
   EXPECT_EQ(response.status, 413);
-  EXPECT_EQ(response.body, R"({"error":"request body too large (limit 1024 bytes)"})");
+  EXPECT_EQ(response.body, R"json({"error":"request body too large (limit 1024 bytes)"})json");
   EXPECT_EQ(app_->MaxBodyBytes(), 1024u);
 }
 

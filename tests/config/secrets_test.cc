@@ -100,17 +100,16 @@ TEST(ReadSecretFileTest, HugeFileIsRefused) {
       ReadSecretFile(dir.Write("big", std::string(kMaxSecretFileBytes + 1, 'a'), 0600), buffer);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("too large"), std::string::npos);
-  EXPECT_TRUE(ReadSecretFile(dir.Write("ok", std::string(kMaxSecretFileBytes, 'a'), 0600), buffer)
-                  .ok());
+  EXPECT_TRUE(
+      ReadSecretFile(dir.Write("ok", std::string(kMaxSecretFileBytes, 'a'), 0600), buffer).ok());
 }
 
 TEST(ReadSystemdCredentialTest, ReadsFromCredentialsDirectory) {
   TempDir dir;
   dir.Write("aws-signing-secret", kSecret, 0400);
   SecretBuffer buffer;
-  Status status = ReadSystemdCredential("aws-signing-secret",
-                                        MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}),
-                                        buffer);
+  Status status = ReadSystemdCredential(
+      "aws-signing-secret", MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}), buffer);
   ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(buffer.value(), kSecret);
   // A trailing slash in the directory is fine.

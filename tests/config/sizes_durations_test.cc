@@ -44,9 +44,9 @@ TEST(ParseSizeTest, BinaryAndDecimalUnits) {
 }
 
 TEST(ParseSizeTest, RefusesOtherSpellings) {
-  for (const char* text : {"", "KiB", "20 MB", "20mb", "20Mb", "20kb", "20K", "20M", "20TB",
-                           "20MiBs", "1.5MiB", "MiB20", " 20MB", "20MB ", "-1", "-1KiB",
-                           "+1KiB", "0x10KiB", "020MB"}) {
+  for (const char* text :
+       {"", "KiB", "20 MB", "20mb", "20Mb", "20kb", "20K", "20M", "20TB", "20MiBs", "1.5MiB",
+        "MiB20", " 20MB", "20MB ", "-1", "-1KiB", "+1KiB", "0x10KiB", "020MB"}) {
     EXPECT_FALSE(ParseSize(text).ok()) << text;
   }
 }

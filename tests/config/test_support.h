@@ -33,7 +33,8 @@ class TempDir {
 
   const std::string& path() const { return path_; }
 
-  // Writes `content` to path()/name with exactly `mode` (umask does not apply) and returns the path.
+  // Writes `content` to path()/name with exactly `mode` (umask does not apply) and returns the
+  // path.
   std::string Write(const std::string& name, std::string_view content, mode_t mode = 0600) const {
     const std::string file = path_ + "/" + name;
     {
@@ -78,12 +79,12 @@ inline LoadResult Load(std::string_view yaml, const EnvironmentLookup& env = Tes
 // keys, indented by four spaces) from line 12 on.
 inline std::string ProfileYaml(std::string_view extra = "") {
   return std::string(kCredentialsBlock) +
-         "profiles:\n"                      // 5
-         "  p:\n"                           // 6
-         "    credentials: main\n"          // 7
-         "    bucket: mybucket\n"           // 8
-         "    region: eu-west-1\n"          // 9
-         "    size: {max: 1MiB}\n"          // 10
+         "profiles:\n"                         // 5
+         "  p:\n"                              // 6
+         "    credentials: main\n"             // 7
+         "    bucket: mybucket\n"              // 8
+         "    region: eu-west-1\n"             // 9
+         "    size: {max: 1MiB}\n"             // 10
          "    content_types: [\"image/*\"]\n"  // 11
          + std::string(extra);
 }
@@ -109,6 +110,9 @@ inline const Profile& OnlyProfile(const LoadResult& result) {
   return it->second;
 }
 
+// The rules of profile "p" after loading `yaml` (a copy: the snapshot is gone afterwards).
+inline verify::UploadRules RulesOf(std::string_view yaml) { return OnlyProfile(Load(yaml)).rules; }
+
 // True when some error is at line:column and contains `text`.
 inline ::testing::AssertionResult HasError(const LoadResult& result, int line, int column,
                                            std::string_view text) {
@@ -118,9 +122,9 @@ inline ::testing::AssertionResult HasError(const LoadResult& result, int line, i
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure() << "no error at " << line << ":" << column
-                                       << " containing \"" << text << "\"; errors:\n"
-                                       << ErrorsToString(result);
+  return ::testing::AssertionFailure()
+         << "no error at " << line << ":" << column << " containing \"" << text << "\"; errors:\n"
+         << ErrorsToString(result);
 }
 
 }  // namespace s3upload::config::config_test

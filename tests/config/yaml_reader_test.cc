@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 namespace s3upload::config::internal {
 namespace {
 
@@ -11,9 +13,10 @@ using std::chrono::seconds;
 
 class YamlReaderTest : public ::testing::Test {
  protected:
+  // Each document stays alive (and is never assigned over: see Field) for the whole test.
+  const YAML::Node& Parse(const std::string& yaml) { return roots_.emplace_back(YAML::Load(yaml)); }
   MapReader Read(const std::string& yaml, std::vector<std::string_view> known) {
-    root_ = YAML::Load(yaml);
-    return MapReader::Closed(root_, Scope{"profile \"p\"", ""}, std::move(known), diag_);
+    return MapReader::Closed(Parse(yaml), Scope{"profile \"p\"", ""}, std::move(known), diag_);
   }
   Field FieldOf(const std::string& yaml, std::string_view key) {
     MapReader map = Read(yaml, {key});
@@ -26,7 +29,7 @@ class YamlReaderTest : public ::testing::Test {
     return out;
   }
 
-  YAML::Node root_;
+  std::deque<YAML::Node> roots_;
   Diagnostics diag_{"f.yaml"};
 };
 
@@ -51,8 +54,7 @@ TEST_F(YamlReaderTest, DuplicateKeysAreErrorsAndTheFirstIsKept) {
   ASSERT_TRUE(map.Get("bucket"));
   EXPECT_EQ(map.Get("bucket")->value.Scalar(), "one");
   EXPECT_EQ(map.fields().size(), 2u);
-  EXPECT_EQ(Errors(),
-            "f.yaml:3:1: duplicate key \"bucket\" in profile \"p\" (first at line 1)\n");
+  EXPECT_EQ(Errors(), "f.yaml:3:1: duplicate key \"bucket\" in profile \"p\" (first at line 1)\n");
 }
 
 TEST_F(YamlReaderTest, DuplicateKeysInFlowMaps) {
@@ -81,12 +83,12 @@ TEST_F(YamlReaderTest, NullIsEmptyOnlyWhenAsked) {
 }
 
 TEST_F(YamlReaderTest, OpenMapsAcceptAnyKeyButNotDuplicates) {
-  root_ = YAML::Load("x: 1\ny: 2\nx: 3\n");
-  MapReader map = MapReader::Open(root_, Scope{"", "profiles"}, diag_);
+  MapReader map = MapReader::Open(Parse("x: 1\ny: 2\nx: 3\n"), Scope{"", "profiles"}, diag_);
   ASSERT_EQ(map.fields().size(), 2u);
   EXPECT_EQ(map.fields()[0].key, "x");
   EXPECT_EQ(map.fields()[1].key, "y");
-  EXPECT_EQ(Errors(), "f.yaml:3:1: duplicate key \"x\" in section \"profiles\" (first at line 1)\n");
+  EXPECT_EQ(Errors(),
+            "f.yaml:3:1: duplicate key \"x\" in section \"profiles\" (first at line 1)\n");
 }
 
 TEST_F(YamlReaderTest, RequireReportsAtTheMap) {
@@ -97,8 +99,8 @@ TEST_F(YamlReaderTest, RequireReportsAtTheMap) {
 }
 
 TEST_F(YamlReaderTest, NestedScopesInMessages) {
-  root_ = YAML::Load("size:\n  mx: 1\n");
-  MapReader map = MapReader::Closed(root_, Scope{"profile \"p\"", ""}, {"size"}, diag_);
+  MapReader map =
+      MapReader::Closed(Parse("size:\n  mx: 1\n"), Scope{"profile \"p\"", ""}, {"size"}, diag_);
   MapReader size = MapReader::Of(*map.Get("size"), {"min", "max"}, diag_);
   EXPECT_FALSE(size.Require("max"));
   EXPECT_EQ(size.scope().Label("max"), "profile \"p\": size.max");
@@ -169,19 +171,19 @@ TEST_F(YamlReaderTest, ReadUnsignedChecksTypeAndRange) {
   EXPECT_FALSE(ReadUnsigned(FieldOf("n: 11\n", "n"), 1, 10, diag_));
   EXPECT_FALSE(ReadUnsigned(FieldOf("n: -1\n", "n"), 1, 10, diag_));
   EXPECT_FALSE(ReadUnsigned(FieldOf("n: 1.5\n", "n"), 1, 10, diag_));
+  // Sorted by position: the value of "n:   abc" is at column 6.
   EXPECT_EQ(Errors(),
-            "f.yaml:1:6: profile \"p\": n: expected a whole number, got \"abc\"\n"
             "f.yaml:1:4: profile \"p\": n: must be between 1 and 10, got 0\n"
             "f.yaml:1:4: profile \"p\": n: must be between 1 and 10, got 11\n"
             "f.yaml:1:4: profile \"p\": n: must not be negative, got \"-1\"\n"
-            "f.yaml:1:4: profile \"p\": n: expected a whole number, got \"1.5\"\n");
+            "f.yaml:1:4: profile \"p\": n: expected a whole number, got \"1.5\"\n"
+            "f.yaml:1:6: profile \"p\": n: expected a whole number, got \"abc\"\n");
 }
 
 TEST_F(YamlReaderTest, ReadSizeAndDuration) {
   EXPECT_EQ(ReadSize(FieldOf("s: 64KiB\n", "s"), 1, 1 << 20, diag_), 65536u);
   EXPECT_EQ(ReadSize(FieldOf("s: '2MB'\n", "s"), 1, 1 << 30, diag_), 2'000'000u);
-  EXPECT_EQ(ReadDuration(FieldOf("d: 15m\n", "d"), seconds(1), seconds(3600), diag_),
-            seconds(900));
+  EXPECT_EQ(ReadDuration(FieldOf("d: 15m\n", "d"), seconds(1), seconds(3600), diag_), seconds(900));
   EXPECT_TRUE(diag_.empty());
   EXPECT_FALSE(ReadSize(FieldOf("s: 2MiB\n", "s"), 1, 1 << 20, diag_));
   EXPECT_FALSE(ReadDuration(FieldOf("d: 2h\n", "d"), seconds(1), seconds(3600), diag_));

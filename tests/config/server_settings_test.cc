@@ -1,0 +1,80 @@
+// Tests for src/config/server_settings.cc: the `server` section.
+#include <gtest/gtest.h>
+
+#include "config/test_support.h"
+
+namespace s3upload::config {
+namespace {
+
+using config_test::HasError;
+using config_test::Load;
+using std::chrono::seconds;
+
+TEST(ServerSettingsTest, DefaultsWhenAbsent) {
+  LoadResult result = Load("");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.snapshot->server.threads, 8);
+  EXPECT_EQ(result.snapshot->server.max_body_bytes, 64u * 1024);
+  EXPECT_EQ(result.snapshot->server.io_timeout, seconds(30));
+  EXPECT_EQ(result.snapshot->server.idle_timeout, seconds(300));
+}
+
+TEST(ServerSettingsTest, EmptySectionKeepsDefaults) {
+  LoadResult result = Load("server:\n");
+  ASSERT_TRUE(result.ok()) << config_test::ErrorsToString(result);
+  EXPECT_EQ(result.snapshot->server.threads, 8);
+}
+
+TEST(ServerSettingsTest, AllValues) {
+  LoadResult result = Load(
+      "server:\n"
+      "  threads: 32\n"
+      "  max_body_size: 1MiB\n"
+      "  io_timeout: 1m\n"
+      "  idle_timeout: 1h\n");
+  ASSERT_TRUE(result.ok()) << config_test::ErrorsToString(result);
+  EXPECT_EQ(result.snapshot->server.threads, 32);
+  EXPECT_EQ(result.snapshot->server.max_body_bytes, 1024u * 1024);
+  EXPECT_EQ(result.snapshot->server.io_timeout, seconds(60));
+  EXPECT_EQ(result.snapshot->server.idle_timeout, seconds(3600));
+}
+
+TEST(ServerSettingsTest, Limits) {
+  EXPECT_TRUE(Load("server: {threads: 1}").ok());
+  EXPECT_TRUE(Load("server: {threads: 1024}").ok());
+  EXPECT_TRUE(Load("server: {max_body_size: 1}").ok());
+  EXPECT_TRUE(Load("server: {max_body_size: 16MiB}").ok());
+  EXPECT_TRUE(Load("server: {io_timeout: 24h, idle_timeout: 1}").ok());
+
+  LoadResult result = Load(
+      "server:\n"
+      "  threads: 0\n"
+      "  max_body_size: 17MiB\n"
+      "  io_timeout: 0s\n"
+      "  idle_timeout: 25h\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.errors.size(), 4u);
+  EXPECT_TRUE(HasError(result, 2, 12, "server.threads: must be between 1 and 1024, got 0"));
+  EXPECT_TRUE(HasError(result, 3, 18, "server.max_body_size: must be between 1 and 16777216"));
+  EXPECT_TRUE(HasError(result, 4, 15, "server.io_timeout: must be between 1s and 86400s"));
+  EXPECT_TRUE(HasError(result, 5, 17, "server.idle_timeout: must be between 1s and 86400s"));
+  EXPECT_FALSE(Load("server: {threads: 1025}").ok());
+}
+
+TEST(ServerSettingsTest, WrongTypesAndUnknownKeys) {
+  LoadResult result = Load(
+      "server:\n"
+      "  threads: eight\n"
+      "  max_body_size: [64KiB]\n"
+      "  thread: 8\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(HasError(result, 2, 12, "server.threads: expected a whole number, got \"eight\""));
+  EXPECT_TRUE(
+      HasError(result, 3, 18, "server.max_body_size: expected a size (e.g. 64KiB), got a list"));
+  EXPECT_TRUE(HasError(result, 4, 3,
+                       "unknown key \"thread\" in section \"server\" (did you mean \"threads\"?"));
+  EXPECT_FALSE(Load("server: [threads]").ok());
+}
+
+}  // namespace
+}  // namespace s3upload::config
