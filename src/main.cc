@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,6 +153,31 @@ class ApplicationHandler final : public fcgi::RequestHandler {
   app::Application& application_;
 };
 
+// Lets a stop signal reach the server whenever it arrives: before the server exists it is
+// remembered and passed on as soon as the server is attached.
+class RunningServer {
+ public:
+  void Stop() {
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+    if (server_ != nullptr) server_->Stop();
+  }
+  void Attach(fcgi::Server& server) {
+    std::lock_guard lock(mutex_);
+    server_ = &server;
+    if (stop_requested_) server_->Stop();
+  }
+  void Detach() {
+    std::lock_guard lock(mutex_);
+    server_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  fcgi::Server* server_ = nullptr;
+  bool stop_requested_ = false;
+};
+
 void WarnAboutConfiguration(const config::Snapshot& snapshot) {
   bool has_sign_route = false;
   for (const config::Route& route : snapshot.routes) {
@@ -188,6 +214,12 @@ int main(int argc, char** argv) {
   }
   const std::shared_ptr<const config::Snapshot> snapshot = (*application)->snapshot();
 
+  // The watcher blocks the stop and reload signals before the socket exists: from the moment a
+  // socket file is there, SIGTERM must mean "stop and clean up", never the default "die".
+  RunningServer running;
+  fcgi::SignalWatcher signals([&running] { running.Stop(); },
+                              [&application] { (*application)->Reload(); });
+
   std::optional<fcgi::ListeningSocket> socket;
   if (flags->listen) {
     auto opened = fcgi::OpenListenSpec(*flags->listen);
@@ -220,10 +252,9 @@ int main(int argc, char** argv) {
 
   ApplicationHandler handler(**application);
   fcgi::Server server(std::move(*socket), options, handler);
-  // Before Run starts any thread: the watcher blocks the signals for the whole process.
-  fcgi::SignalWatcher signals([&server] { server.Stop(); },
-                              [&application] { (*application)->Reload(); });
+  running.Attach(server);
   const Status status = server.Run();
+  running.Detach();
   if (!status.ok()) {
     log::Write(log::Level::kError, "server failed", {{"error", status.message()}});
     return kExitFailure;

@@ -68,7 +68,11 @@ std::string FormatMillis(SteadyClock::duration d) {
 class Server::Impl {
  public:
   Impl(ListeningSocket socket, ServerOptions options, RequestHandler& handler)
-      : socket_(std::move(socket)), options_(options), handler_(handler) {}
+      : socket_(std::move(socket)),
+        options_(options),
+        handler_(handler),
+        // Made here, not in Run: a Stop() that comes before Run must still wake the dispatcher.
+        wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
   ~Impl() {
     if (epoll_fd_ >= 0) ::close(epoll_fd_);
@@ -97,8 +101,8 @@ class Server::Impl {
   ListeningSocket socket_;
   const ServerOptions options_;
   RequestHandler& handler_;
-  int epoll_fd_ = -1;
   int wake_fd_ = -1;
+  int epoll_fd_ = -1;
 
   std::mutex mutex_;
   std::condition_variable ready_cv_;
@@ -126,7 +130,6 @@ Status Server::Impl::Run() {
                          std::strerror(errno));
   }
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || wake_fd_ < 0) {
     return Status::Error(std::string("epoll/eventfd: ") + std::strerror(errno));
   }

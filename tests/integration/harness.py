@@ -9,6 +9,17 @@ context managers, and as a last resort at interpreter exit.
         resp = r.request("GET", "/health")
         assert resp.status == 200 and resp.json()["version"]
 
+What is here:
+    rgw() / Rgw                   radosgw (boto3 client, buckets)
+    profile_yaml()                a complete config; default_profile(), default_routes(), to_yaml()
+    Responder                     the binary on a unix socket, its log, signals, reload
+    cgi_fcgi_request()            one request through the real client cgi-fcgi (libfcgi-bin)
+    RawFcgiConnection             a hand-written FastCGI client (partial requests, FCGI_KEEP_CONN)
+    Nginx                         a real nginx with its own prefix, in front of a responder
+    sign_v2/sign_v4/sign_v4_rest  independent signing, for expected values
+    request_log_lines()           the responder's per-request log lines, parsed (logfmt)
+    current_access_key()/current_secret()  the key pair profile_yaml()/Responder() use by default
+
 Environment:
     S3US_BINARY        the responder to test (default: build/asan/s3-upload-signer)
     S3US_RGW_ENDPOINT  use this already running radosgw (with S3US_RGW_AK / S3US_RGW_SK) instead
@@ -22,7 +33,6 @@ from __future__ import annotations
 import atexit
 import base64
 import copy
-import errno
 import hashlib
 import hmac
 import json
@@ -60,6 +70,26 @@ SANITIZER_MARKERS = (
 )
 
 _keep_tmp = os.environ.get("S3US_KEEP_TMP") == "1"
+
+
+def _exit_on_sigterm(signum, frame):
+    # Unwind (context managers, atexit) so that every responder, nginx and radosgw we started is
+    # stopped, also when the test run is killed by a timeout or scripts/test's cleanup. unittest
+    # stops the whole run on KeyboardInterrupt (any other exception would only fail one test).
+    # Further SIGTERMs (a process group kill also reaches us through `timeout`) must not break
+    # off that cleanup; a Python-level no-op, unlike SIG_IGN, is not inherited by children.
+    global _interrupted
+    _interrupted = True
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+_interrupted = False  # set on SIGTERM: stop() then kills instead of waiting for a graceful exit
+
+
+if threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 def _rmtree(path):
@@ -257,6 +287,9 @@ def profile_yaml(bucket="itest", endpoint="http://localhost:7580", **overrides):
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_/][A-Za-z0-9_./*:=+\-]*$")
+_NUMBER_LIKE = re.compile(r"^([-+]?[0-9_.]+([eE][-+]?[0-9]+)?|0[xXoObB].*)$")
+_YAML_WORDS = ("true", "false", "null", "yes", "no", "on", "off", "y", "n", "~")
 
 
 def _yaml_scalar(value):
@@ -268,15 +301,17 @@ def _yaml_scalar(value):
         return "null"
     if isinstance(value, (int, float)):
         return repr(value)
+    text = str(value)
+    if _PLAIN_SCALAR.match(text) and not text.endswith(":") and \
+            text.lower() not in _YAML_WORDS and not _NUMBER_LIKE.match(text):
+        return text
     # A JSON string is a valid YAML double-quoted scalar.
-    return json.dumps(str(value))
+    return json.dumps(text)
 
 
 def _yaml_key(key):
     key = str(key)
-    return key if _PLAIN_KEY.match(key) and key.lower() not in ("true", "false", "null", "yes",
-                                                                 "no", "on", "off") \
-        else json.dumps(key)
+    return key if _PLAIN_KEY.match(key) and key.lower() not in _YAML_WORDS else json.dumps(key)
 
 
 def to_yaml(value, indent=0):
@@ -414,6 +449,13 @@ def cgi_params(method, path, query="", body=b"", headers=None, remote_user=None,
     return params
 
 
+def _cgi_fcgi():
+    path = shutil.which("cgi-fcgi") or "/usr/bin/cgi-fcgi"
+    if not os.path.exists(path):
+        raise RuntimeError("cgi-fcgi not found: apt-get install libfcgi-bin (scripts/install-deps)")
+    return path
+
+
 def cgi_fcgi_request(address, method, path, query="", body=b"", headers=None, remote_user=None,
                      content_type=None, timeout=30):
     """One request through the real FastCGI client `cgi-fcgi -bind -connect <address>`.
@@ -423,10 +465,9 @@ def cgi_fcgi_request(address, method, path, query="", body=b"", headers=None, re
     """
     if isinstance(body, str):
         body = body.encode("utf-8")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    env.update(cgi_params(method, path, query, body, headers, remote_user, content_type))
+    env = cgi_params(method, path, query, body, headers, remote_user, content_type)
     try:
-        proc = subprocess.run(["cgi-fcgi", "-bind", "-connect", str(address)], input=body,
+        proc = subprocess.run([_cgi_fcgi(), "-bind", "-connect", str(address)], input=body,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=timeout)
     except subprocess.TimeoutExpired as e:
@@ -639,16 +680,23 @@ class RawFcgiConnection:
         self.send_stdin(body, request_id, end=True)
         return self.read_response(request_id, timeout)
 
-    def is_closed_by_peer(self, timeout=0.0):
-        """True if the responder closed the connection (EOF readable within `timeout`)."""
-        self.sock.settimeout(timeout if timeout > 0 else 0.000001)
-        try:
-            data = self.sock.recv(1, socket.MSG_PEEK)
-            return data == b""
-        except (socket.timeout, BlockingIOError):
-            return False
-        except ConnectionResetError:
-            return True
+    def wait_closed(self, timeout=5.0):
+        """True if the responder closes the connection within `timeout` (whatever records it
+        sends first, e.g. an END_REQUEST for an abandoned request, are read and dropped)."""
+        deadline = time.monotonic() + timeout
+        self._buffer = b""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.sock.settimeout(remaining)
+            try:
+                if not self.sock.recv(65536):
+                    return True
+            except socket.timeout:
+                return False
+            except (ConnectionResetError, BrokenPipeError):
+                return True
 
     def close(self):
         try:
@@ -709,7 +757,7 @@ def responder_env(extra=None):
     env = dict(os.environ)
     for name in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
         env.pop(name, None)
-    env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1:strict_string_checks=1")
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     if extra:
         env.update(extra)
@@ -755,6 +803,7 @@ class Responder:
         self.secret_path = str(self.dir / "signing.secret")
         self.log_path = str(self.dir / "stderr.log")
         self.secret = current_secret() if secret is None else secret
+        self._final_log = None
         self.write_config(config_yaml)
         fd = os.open(self.secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -787,7 +836,9 @@ class Responder:
         return self.process.pid
 
     def log_text(self):
-        """Everything the responder wrote to stderr (and stdout) so far."""
+        """Everything the responder wrote to stderr (and stdout) so far (also after stop())."""
+        if self._final_log is not None:
+            return self._final_log
         try:
             return Path(self.log_path).read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
@@ -846,6 +897,9 @@ class Responder:
 
     def stop(self, timeout=10.0):
         """SIGTERM, wait, return the exit code. Fails on a sanitizer report in the log."""
+        if _interrupted:
+            self._kill()
+            return self.process.returncode
         if self.process.poll() is None:
             try:
                 self.process.send_signal(signal.SIGTERM)
@@ -858,13 +912,14 @@ class Responder:
             self._stopped = True
             _untrack(self.process)
             self._log_file.close()
+            self._final_log = self.log_text()
+            _rmtree(self.dir)
             self.check_sanitizers()
             if self.returncode is not None and self.returncode < 0 and \
                     -self.returncode in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS,
                                          signal.SIGILL, signal.SIGFPE):
                 raise AssertionError(f"responder died from signal {-self.returncode}; log:\n"
                                      f"{self.log_text()[-3000:]}")
-            _rmtree(self.dir)
 
     def _kill(self):
         if self.process.poll() is None:
@@ -877,6 +932,8 @@ class Responder:
             self._stopped = True
             _untrack(self.process)
             self._log_file.close()
+            self._final_log = self.log_text()
+            _rmtree(self.dir)
 
     def __enter__(self):
         return self
