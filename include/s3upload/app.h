@@ -1,10 +1,10 @@
-// app: the one function the FastCGI layer calls. Owns the current configuration snapshot, dispatches
-// a request to its handler, and reloads the configuration on demand.
+// app: the one function the FastCGI layer calls. Owns the current configuration snapshot,
+// dispatches a request to its handler, and reloads the configuration on demand.
 //
 // Contract
 // - Handle never throws and always returns a complete response: 413 when the body was over the
-//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer. Every
-//   error response is JSON.
+//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer.
+//   Every error response is JSON.
 // - Each request runs against one snapshot from start to end. Reload builds a new snapshot from the
 //   same file; if it has errors they are logged (file:line:column) and the running snapshot stays.
 //   A successful reload is visible to the next request; requests in flight finish on the old one.
@@ -31,7 +31,7 @@ using Clock = std::function<aws::TimePoint()>;
 class Application {
  public:
   // Loads the configuration; the errors come back as one Status message, one error per line.
-  static StatusOr<std::unique_ptr<Application>> Create(std::string config_path,
+  static StatusOr<std::unique_ptr<Application>> Create(const std::string& config_path,
                                                        Clock clock = nullptr);
   // For tests: start from an already loaded snapshot (Reload then re-reads snapshot->source_path).
   Application(std::shared_ptr<const config::Snapshot> snapshot, Clock clock);

@@ -74,11 +74,12 @@ std::optional<std::string> UriDecode(std::string_view text);
 // Times in the formats the signatures use. All UTC.
 // ---------------------------------------------------------------------------------------------
 
-std::string FormatAmzDate(TimePoint t);  // 20240501T120000Z
-std::string FormatAmzDay(TimePoint t);   // 20240501
+std::string FormatAmzDate(TimePoint t);                        // 20240501T120000Z
+std::string FormatAmzDay(TimePoint t);                         // 20240501
 std::optional<TimePoint> ParseAmzDate(std::string_view text);  // exactly YYYYMMDDTHHMMSSZ
 std::optional<TimePoint> ParseAmzDay(std::string_view text);   // exactly YYYYMMDD, at 00:00:00
-// ISO 8601 as used by POST policy "expiration": YYYY-MM-DDTHH:MM:SS[.fff]Z (1 to 3 fraction digits).
+// ISO 8601 as used by POST policy "expiration": YYYY-MM-DDTHH:MM:SS[.fff]Z (1 to 3 fraction
+// digits).
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 std::string FormatIso8601Millis(TimePoint t);  // 2024-05-01T12:05:00.000Z
 // RFC 1123 as used by SigV2 x-amz-date: "Wed, 01 May 2024 12:00:00 GMT" (also "+0000" for GMT).
@@ -146,7 +147,8 @@ std::string CanonicalRequest(std::string_view method, std::string_view canonical
                              std::string_view payload_hash);
 
 // "<yyyymmdd>/<region>/<service>/aws4_request"
-std::string CredentialScope(std::string_view day, std::string_view region, std::string_view service);
+std::string CredentialScope(std::string_view day, std::string_view region,
+                            std::string_view service);
 
 // "AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<canonical_request_hash>"
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
@@ -166,8 +168,7 @@ std::string AuthorizationHeader(std::string_view access_key_id, std::string_view
 // The X-Amz-* query parameters of a presigned URL, except X-Amz-Signature (which is computed over
 // a canonical request that includes these). session_token empty = none.
 std::vector<QueryParam> PresignQueryParams(std::string_view access_key_id, std::string_view scope,
-                                           std::string_view amz_date,
-                                           std::chrono::seconds expires,
+                                           std::string_view amz_date, std::chrono::seconds expires,
                                            std::string_view signed_headers,
                                            std::string_view session_token);
 

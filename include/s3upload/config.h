@@ -54,10 +54,11 @@ struct Route {
 };
 
 struct ServerSettings {
-  int threads = 8;                          // worker threads (overridden by --threads)
-  std::size_t max_body_bytes = 64 * 1024;   // larger bodies are answered 413
-  std::chrono::seconds io_timeout{30};      // a read or write on a connection that stalls this long fails
-  std::chrono::seconds idle_timeout{300};   // an idle kept-alive connection is closed after this
+  int threads = 8;                                      // worker threads (overridden by --threads)
+  std::size_t max_body_bytes = std::size_t{64} * 1024;  // larger bodies are answered 413
+  std::chrono::seconds io_timeout{
+      30};  // a read or write on a connection that stalls this long fails
+  std::chrono::seconds idle_timeout{300};  // an idle kept-alive connection is closed after this
 };
 
 struct Snapshot {

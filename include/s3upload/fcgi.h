@@ -1,6 +1,6 @@
 // fcgi: the FastCGI server. Where the listening socket comes from, the worker threads, signals,
-// reading params and body, writing the response. It knows nothing of S3: it turns each FastCGI request
-// into an http::Request, calls RequestHandler::Handle, and writes the http::Response back.
+// reading params and body, writing the response. It knows nothing of S3: it turns each FastCGI
+// request into an http::Request, calls RequestHandler::Handle, and writes the http::Response back.
 //
 // Contract
 // - Listening socket, in this order: --listen (unix:/path or HOST:PORT), systemd socket activation
@@ -12,7 +12,8 @@
 //   exactly that request, and hands a kept-alive connection (nginx fastcgi_keep_conn) back to the
 //   dispatcher. So idle keep-alive connections never pin worker threads, and the thread count only
 //   has to cover requests being processed at the same time.
-// - Every accepted connection has read and write timeouts (io_timeout): a stalled peer costs a worker
+// - Every accepted connection has read and write timeouts (io_timeout): a stalled peer costs a
+// worker
 //   at most that long. Idle kept-alive connections are closed after idle_timeout.
 // - The request body is read to its end before the handler runs. Above MaxBodyBytes the body is
 //   discarded (Request::body_too_large) and the connection is not kept alive.
@@ -80,9 +81,9 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Turns SIGTERM/SIGINT into on_stop and SIGHUP into on_reload, on a thread of its own (signalfd), so
-// no handler code ever runs in signal context. Construct it before any other thread starts: it blocks
-// those signals (and ignores SIGPIPE) for the whole process.
+// Turns SIGTERM/SIGINT into on_stop and SIGHUP into on_reload, on a thread of its own (signalfd),
+// so no handler code ever runs in signal context. Construct it before any other thread starts: it
+// blocks those signals (and ignores SIGPIPE) for the whole process.
 class SignalWatcher {
  public:
   SignalWatcher(std::function<void()> on_stop, std::function<void()> on_reload);

@@ -1,7 +1,8 @@
 // handlers: one function per handler kind: request -> verify -> act -> response.
 //
 // Contract
-// - A handler gets the request and everything it may use (the snapshot, the matched route, the current
+// - A handler gets the request and everything it may use (the snapshot, the matched route, the
+// current
 //   time) in a Context; it reads nothing else: no environment, no files, no YAML.
 // - sign: Fine Uploader's signature endpoint. Verifies the whole request with verify/ before any
 //   signature is computed; a refusal answers HTTP 500 {"invalid": true} (what Fine Uploader S3

@@ -29,9 +29,9 @@ struct Request {
   std::string query;         // QUERY_STRING, raw
   std::string content_type;  // CONTENT_TYPE
   std::optional<std::uint64_t> content_length;  // CONTENT_LENGTH, if present and numeric
-  std::string remote_user;   // REMOTE_USER (set by the web server's authentication)
-  std::string remote_addr;   // REMOTE_ADDR
-  std::string request_id;    // REQUEST_ID param if the web server passes one, else generated
+  std::string remote_user;  // REMOTE_USER (set by the web server's authentication)
+  std::string remote_addr;  // REMOTE_ADDR
+  std::string request_id;   // REQUEST_ID param if the web server passes one, else generated
   // HTTP_* params as header names: HTTP_X_CSRF_TOKEN -> "x-csrf-token". Lower case.
   Fields headers;
   std::string body;

@@ -2,8 +2,8 @@
 //
 // Contract
 // - Each call writes exactly one line with a single write(2), so lines from different threads never
-//   interleave. Values are quoted and escaped when they contain spaces, quotes, '=' or any control or
-//   non-ASCII byte, so client input can never forge a line.
+//   interleave. Values are quoted and escaped when they contain spaces, quotes, '=' or any control
+//   or non-ASCII byte, so client input can never forge a line.
 // - Nothing logged here is a secret or a whole signature: callers pass only what is safe to show.
 //
 // Thread-safety: all functions may be called from any thread.

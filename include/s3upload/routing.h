@@ -2,14 +2,14 @@
 //
 // Contract
 // - A path matches a route when it equals the route's path exactly, or, for a prefix route
-//   ("/s3/delete/*"), when it starts with the prefix and has at least one more byte. Exact routes win
-//   over prefix routes; among prefix routes the longest wins. No normalisation happens here: the web
-//   server has already decoded and normalised DOCUMENT_URI.
+//   ("/s3/delete/*"), when it starts with the prefix and has at least one more byte. Exact routes
+//   win over prefix routes; among prefix routes the longest wins. No normalisation happens here:
+//   the web server has already decoded and normalised DOCUMENT_URI.
 // - A matching path with a method no route for that path allows is MethodNotAllowed, carrying the
 //   methods that are allowed (for the Allow header), sorted and without duplicates.
 //
-// Thread-safety: Match is const and re-entrant. A Router refers into a config::Snapshot and must not
-// outlive it.
+// Thread-safety: Match is const and re-entrant. A Router refers into a config::Snapshot and must
+// not outlive it.
 #pragma once
 
 #include <string>

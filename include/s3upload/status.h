@@ -38,7 +38,8 @@ class StatusOr {
   StatusOr(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   // Only for errors: constructing from an ok Status is a programming error and becomes an error.
   StatusOr(Status status)  // NOLINT(google-explicit-constructor)
-      : state_(status.ok() ? Status::Error("StatusOr built from an ok Status") : std::move(status)) {}
+      : state_(status.ok() ? Status::Error("StatusOr built from an ok Status")
+                           : std::move(status)) {}
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   Status status() const { return ok() ? Status::Ok() : std::get<Status>(state_); }

@@ -1,8 +1,7 @@
 // The application: the current configuration snapshot and the dispatch of one request.
-#include "s3upload/app.h"
-
 #include <string>
 
+#include "s3upload/app.h"
 #include "s3upload/handlers.h"
 #include "s3upload/log.h"
 #include "s3upload/routing.h"
@@ -30,7 +29,8 @@ std::string JoinMethods(const std::vector<std::string>& methods) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Application>> Application::Create(std::string config_path, Clock clock) {
+StatusOr<std::unique_ptr<Application>> Application::Create(const std::string& config_path,
+                                                           Clock clock) {
   config::LoadResult loaded = config::LoadFile(config_path);
   if (!loaded.ok()) return Status::Error(JoinErrors(loaded.errors));
   return std::make_unique<Application>(std::move(loaded.snapshot), std::move(clock));
@@ -77,9 +77,9 @@ bool Application::Reload() {
   const std::shared_ptr<const config::Snapshot> current = snapshot_.load();
   config::LoadResult loaded = config::LoadFile(current->source_path);
   if (!loaded.ok()) {
-    log::Write(log::Level::kError, "reload failed; the running configuration stays in use",
-               {{"config", current->source_path},
-                {"generation", std::to_string(generation_.load())}});
+    log::Write(
+        log::Level::kError, "reload failed; the running configuration stays in use",
+        {{"config", current->source_path}, {"generation", std::to_string(generation_.load())}});
     for (const config::ConfigError& error : loaded.errors) {
       log::Write(log::Level::kError, error.ToString());
     }

@@ -1,4 +1,5 @@
-// RAII ownership of the OpenSSL objects this module uses, and the algorithms fetched once per process.
+// RAII ownership of the OpenSSL objects this module uses, and the algorithms fetched once per
+// process.
 #pragma once
 
 #include <openssl/evp.h>

@@ -172,8 +172,7 @@ std::string AuthorizationHeader(std::string_view access_key_id, std::string_view
 }
 
 std::vector<QueryParam> PresignQueryParams(std::string_view access_key_id, std::string_view scope,
-                                           std::string_view amz_date,
-                                           std::chrono::seconds expires,
+                                           std::string_view amz_date, std::chrono::seconds expires,
                                            std::string_view signed_headers,
                                            std::string_view session_token) {
   std::vector<QueryParam> params = {
@@ -183,7 +182,8 @@ std::vector<QueryParam> PresignQueryParams(std::string_view access_key_id, std::
       {"X-Amz-Expires", std::to_string(expires.count())},
       {"X-Amz-SignedHeaders", std::string(signed_headers)},
   };
-  if (!session_token.empty()) params.push_back({"X-Amz-Security-Token", std::string(session_token)});
+  if (!session_token.empty())
+    params.push_back({"X-Amz-Security-Token", std::string(session_token)});
   return params;
 }
 

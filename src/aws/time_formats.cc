@@ -1,6 +1,6 @@
 // The date formats of SigV4 (x-amz-date, credential scope), POST policies (ISO 8601 expiration) and
-// SigV2 (RFC 1123). Parsers are exact: a value that is not precisely in the format is rejected, so a
-// verifier never compares a date it half understood.
+// SigV2 (RFC 1123). Parsers are exact: a value that is not precisely in the format is rejected, so
+// a verifier never compares a date it half understood.
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>

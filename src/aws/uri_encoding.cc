@@ -1,4 +1,5 @@
-// Percent-encoding exactly as SigV4 specifies it (RFC 3986 unreserved characters kept, upper-case hex).
+// Percent-encoding exactly as SigV4 specifies it (RFC 3986 unreserved characters kept, upper-case
+// hex).
 #include <string>
 
 #include "s3upload/aws.h"

@@ -38,7 +38,8 @@ StatusOr<ListeningSocket> OpenUnix(std::string_view path) {
   std::memcpy(address.sun_path, path.data(), path.size());
   const std::string path_string(path);
 
-  // A socket file left behind by a previous run is replaced; anything else at that path is not ours.
+  // A socket file left behind by a previous run is replaced; anything else at that path is not
+  // ours.
   struct stat st {};
   if (::lstat(path_string.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return Status::Error(path_string + " exists and is not a socket");

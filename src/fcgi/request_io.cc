@@ -12,7 +12,7 @@ namespace {
 
 // How much of an oversized body we read and throw away to keep a kept-alive connection usable. A
 // body larger than this closes the connection instead (the web server bounds bodies anyway).
-constexpr std::size_t kMaxDiscardedBodyBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMaxDiscardedBodyBytes = std::size_t{8} * 1024 * 1024;
 
 std::string HeaderNameFromParam(std::string_view param) {
   // HTTP_X_CSRF_TOKEN -> x-csrf-token
@@ -93,7 +93,8 @@ bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::R
   for (;;) {
     const int n = FCGX_GetStr(buffer, sizeof buffer, fcgi_request.in);
     if (n <= 0) break;
-    if (!request.body_too_large && request.body.size() + static_cast<std::size_t>(n) > max_body_bytes) {
+    if (!request.body_too_large &&
+        request.body.size() + static_cast<std::size_t>(n) > max_body_bytes) {
       request.body_too_large = true;
       discarded = request.body.size();
       request.body.clear();

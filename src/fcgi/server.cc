@@ -1,5 +1,5 @@
-// The FastCGI server: one dispatcher thread owns the listening socket and every idle connection in an
-// epoll set; worker threads serve one request at a time on a connection that has data waiting.
+// The FastCGI server: one dispatcher thread owns the listening socket and every idle connection in
+// an epoll set; worker threads serve one request at a time on a connection that has data waiting.
 //
 // Why not the classic libfcgi loop (each thread blocking in FCGX_Accept_r)? With nginx's
 // fastcgi_keep_conn, FCGX_Accept_r on a kept-alive connection blocks until the web server sends the
@@ -119,8 +119,9 @@ class Server::Impl {
 
 Status Server::Impl::Run() {
   // When libfcgi closes a connection it half-closes it and then waits for the peer to close too, up
-  // to this many milliseconds (default 2000), on the worker thread. nginx closes at once; a peer that
-  // does not would hold a worker for two seconds after every request. An operator's own setting wins.
+  // to this many milliseconds (default 2000), on the worker thread. nginx closes at once; a peer
+  // that does not would hold a worker for two seconds after every request. An operator's own
+  // setting wins.
   ::setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "200", /*overwrite=*/0);
   if (FCGX_Init() != 0) return Status::Error("FCGX_Init failed");
   // Several processes may share an inherited socket (spawn-fcgi -F): accept must never block.
@@ -342,7 +343,8 @@ void Server::Impl::ServeOneRequest(int fd) {
       response = handler_.Handle(request);
     } catch (const std::exception& e) {
       // Handlers return errors as values; this only guards the process against the unforeseen.
-      log::Write(log::Level::kError, "handler threw", {{"id", request.request_id}, {"error", e.what()}});
+      log::Write(log::Level::kError, "handler threw",
+                 {{"id", request.request_id}, {"error", e.what()}});
       response = http::JsonError(500, "internal error");
     }
     internal::WriteResponse(fcgi_request, request, response);

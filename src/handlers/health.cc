@@ -7,10 +7,9 @@
 namespace s3upload::handlers {
 
 http::Response Health(const http::Request& /*request*/, const Context& context) {
-  return http::JsonResponse(200, std::string(R"({"status":"ok","version":)") +
-                                     http::JsonQuote(kVersion) +
-                                     ",\"generation\":" +
-                                     std::to_string(context.config_generation) + "}");
+  return http::JsonResponse(
+      200, std::string(R"({"status":"ok","version":)") + http::JsonQuote(kVersion) +
+               ",\"generation\":" + std::to_string(context.config_generation) + "}");
 }
 
 }  // namespace s3upload::handlers

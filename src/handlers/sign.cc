@@ -1,4 +1,5 @@
-// The sign handler: Fine Uploader's signature endpoint. Verify first, sign only what verify allowed.
+// The sign handler: Fine Uploader's signature endpoint. Verify first, sign only what verify
+// allowed.
 #include <string>
 
 #include "s3upload/handlers.h"
@@ -43,9 +44,8 @@ http::Response Sign(const http::Request& request, const Context& context) {
             // A well-formed request a rule refuses: what Fine Uploader S3 expects (HTTP 500 and
             // {"invalid": true}); the rule goes to the log, not to the client.
             : http::JsonResponse(500, R"({"invalid":true})");
-    response.log_fields = {{"profile", profile.name},
-                           {"refused", refusal->rule},
-                           {"detail", refusal->detail}};
+    response.log_fields = {
+        {"profile", profile.name}, {"refused", refusal->rule}, {"detail", refusal->detail}};
     return response;
   }
 

@@ -1,7 +1,5 @@
 // Dispatch (413, 404, 405 + Allow, handlers) and reload (atomic swap; a broken file keeps the old
 // snapshot) of the application, from a real configuration file.
-#include "s3upload/app.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "s3upload/app.h"
 
 namespace s3upload::app {
 namespace {
@@ -126,7 +126,8 @@ TEST_F(ApplicationTest, SuccessAndDeleteAreRoutedButNotImplementedYet) {
 
 TEST_F(ApplicationTest, ReloadSwapsTheSnapshotAndKeepsTheOldOneOnErrors) {
   const auto first = app_->snapshot();
-  WriteFile("config.yaml", std::string(kConfig) + "  - path: /other\n    methods: [GET]\n    handler: health\n");
+  WriteFile("config.yaml",
+            std::string(kConfig) + "  - path: /other\n    methods: [GET]\n    handler: health\n");
   EXPECT_TRUE(app_->Reload());
   EXPECT_EQ(app_->generation(), 2u);
   EXPECT_EQ(Call("GET", "/other").status, 200);

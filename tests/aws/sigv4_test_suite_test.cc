@@ -54,8 +54,8 @@ SuiteRequest ParseSuiteRequest(const std::string& text) {
       const std::string_view pair = query.substr(0, amp);
       const std::size_t eq = pair.find('=');
       const auto name = UriDecode(pair.substr(0, eq));
-      const auto value =
-          eq == std::string_view::npos ? std::optional<std::string>("") : UriDecode(pair.substr(eq + 1));
+      const auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                                      : UriDecode(pair.substr(eq + 1));
       request.query.push_back({name.value(), value.value()});
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);

@@ -1,8 +1,6 @@
 // The FastCGI server with a fake handler, driven by a minimal FastCGI client written here: param
 // mapping, body limits, keep-alive connections that must not pin worker threads, peers that never
 // speak, idle timeouts, and stopping while idle or with a request in flight.
-#include "s3upload/fcgi.h"
-
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "s3upload/fcgi.h"
 
 namespace s3upload::fcgi {
 namespace {
@@ -43,7 +43,8 @@ class FcgiClient {
   bool connected() const { return connected_; }
 
   void Begin(bool keep_connection) {
-    const unsigned char body[8] = {0, 1, static_cast<unsigned char>(keep_connection ? 1 : 0), 0, 0, 0, 0, 0};
+    const unsigned char body[8] = {
+        0, 1, static_cast<unsigned char>(keep_connection ? 1 : 0), 0, 0, 0, 0, 0};
     Record(kBeginRequest, std::string(reinterpret_cast<const char*>(body), 8));
   }
   void Params(const std::vector<std::pair<std::string, std::string>>& params) {
@@ -96,8 +97,14 @@ class FcgiClient {
 
  private:
   void Record(unsigned char type, const std::string& content) {
-    const unsigned char header[8] = {1, type, 0, 1, static_cast<unsigned char>(content.size() >> 8),
-                                     static_cast<unsigned char>(content.size() & 0xff), 0, 0};
+    const unsigned char header[8] = {1,
+                                     type,
+                                     0,
+                                     1,
+                                     static_cast<unsigned char>(content.size() >> 8),
+                                     static_cast<unsigned char>(content.size() & 0xff),
+                                     0,
+                                     0};
     std::string record(reinterpret_cast<const char*>(header), 8);
     record += content;
     [[maybe_unused]] const ssize_t n = ::send(fd_, record.data(), record.size(), MSG_NOSIGNAL);
@@ -133,9 +140,9 @@ class RecordingHandler final : public RequestHandler {
       changed_.notify_all();
       changed_.wait_for(lock, 10s, [this] { return release_slow_; });
     }
-    http::Response response = http::JsonResponse(200, "{\"body_bytes\":" + std::to_string(request.body.size()) +
-                                                           ",\"too_large\":" +
-                                                           (request.body_too_large ? "true" : "false") + "}");
+    http::Response response = http::JsonResponse(
+        200, "{\"body_bytes\":" + std::to_string(request.body.size()) +
+                 ",\"too_large\":" + (request.body_too_large ? "true" : "false") + "}");
     return response;
   }
   http::Request last() {
@@ -170,8 +177,8 @@ class RecordingHandler final : public RequestHandler {
 class ServerTest : public ::testing::Test {
  protected:
   void Start(int threads, std::chrono::milliseconds idle_timeout = 60s) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("s3us-fcgi-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".sock"))
+    path_ = (std::filesystem::temp_directory_path() / ("s3us-fcgi-" + std::to_string(::getpid()) +
+                                                       "-" + std::to_string(counter_++) + ".sock"))
                 .string();
     auto socket = OpenListenSpec("unix:" + path_);
     ASSERT_TRUE(socket.ok()) << socket.status().message();
@@ -205,17 +212,16 @@ TEST_F(ServerTest, MapsParamsIntoTheRequestAndWritesTheResponse) {
   Start(2);
   FcgiClient client(path_);
   ASSERT_TRUE(client.connected());
-  const std::string response =
-      client.Request({{"REQUEST_METHOD", "POST"},
-                      {"SCRIPT_NAME", "/s3"},
-                      {"PATH_INFO", "/signature"},
-                      {"QUERY_STRING", "v4=true"},
-                      {"CONTENT_TYPE", "application/json"},
-                      {"CONTENT_LENGTH", "5"},
-                      {"REMOTE_USER", "alice"},
-                      {"HTTP_X_CSRF_TOKEN", "tok123"},
-                      {"HTTP_ORIGIN", "https://app.example"}},
-                     "hello");
+  const std::string response = client.Request({{"REQUEST_METHOD", "POST"},
+                                               {"SCRIPT_NAME", "/s3"},
+                                               {"PATH_INFO", "/signature"},
+                                               {"QUERY_STRING", "v4=true"},
+                                               {"CONTENT_TYPE", "application/json"},
+                                               {"CONTENT_LENGTH", "5"},
+                                               {"REMOTE_USER", "alice"},
+                                               {"HTTP_X_CSRF_TOKEN", "tok123"},
+                                               {"HTTP_ORIGIN", "https://app.example"}},
+                                              "hello");
   EXPECT_EQ(response.rfind("Status: 200 OK\r\n", 0), 0u) << response;
   EXPECT_NE(response.find("Content-Type: application/json\r\n"), std::string::npos);
   const std::string expected_body = R"({"body_bytes":5,"too_large":false})";
@@ -238,7 +244,9 @@ TEST_F(ServerTest, MapsParamsIntoTheRequestAndWritesTheResponse) {
 TEST_F(ServerTest, DocumentUriWinsOverScriptName) {
   Start(1);
   FcgiClient client(path_);
-  client.Request({{"REQUEST_METHOD", "GET"}, {"DOCUMENT_URI", "/health"}, {"SCRIPT_NAME", "/x"},
+  client.Request({{"REQUEST_METHOD", "GET"},
+                  {"DOCUMENT_URI", "/health"},
+                  {"SCRIPT_NAME", "/x"},
                   {"REQUEST_ID", "abc123"}});
   EXPECT_EQ(handler_.last().path, "/health");
   EXPECT_EQ(handler_.last().request_id, "abc123");
@@ -249,7 +257,8 @@ TEST_F(ServerTest, OversizedBodyIsFlaggedAndTheConnectionIsNotKept) {
   FcgiClient client(path_);
   const std::string body(5000, 'x');
   const std::string response = client.Request(
-      {{"REQUEST_METHOD", "POST"}, {"DOCUMENT_URI", "/x"}, {"CONTENT_LENGTH", "5000"}}, body, /*keep=*/true);
+      {{"REQUEST_METHOD", "POST"}, {"DOCUMENT_URI", "/x"}, {"CONTENT_LENGTH", "5000"}}, body,
+      /*keep=*/true);
   EXPECT_NE(response.find(R"("too_large":true)"), std::string::npos) << response;
   EXPECT_TRUE(handler_.last().body.empty());
   EXPECT_TRUE(client.PeerClosed());
@@ -367,7 +376,10 @@ TEST(OpenListenSpec, ListensOnLoopbackTcp) {
 
 TEST(OpenListenSpec, RefusesToReplaceSomethingThatIsNotASocket) {
   const std::string path = (std::filesystem::temp_directory_path() / "s3us-not-a-socket").string();
-  { std::FILE* f = std::fopen(path.c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fclose(f);
+  }
   EXPECT_FALSE(OpenListenSpec("unix:" + path).ok());
   std::filesystem::remove(path);
 }

@@ -1,5 +1,6 @@
-// The sign handler end to end (request -> verify -> sign -> response), driven by every Fine Uploader
-// vector of the protocol document (tests/data/fineuploader/vectors.json) at the document's clock.
+// The sign handler end to end (request -> verify -> sign -> response), driven by every Fine
+// Uploader vector of the protocol document (tests/data/fineuploader/vectors.json) at the document's
+// clock.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -9,42 +10,28 @@
 #include <vector>
 
 #include "s3upload/handlers.h"
+#include "verify/verify_test_support.h"
 
 namespace s3upload::handlers {
 namespace {
 
-constexpr const char* kAccessKey = "AKIAIOSFODNN7EXAMPLE";
-constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+aws::TimePoint DocumentClock() { return verify::verify_test::Now(); }
 
-aws::TimePoint DocumentClock() { return aws::ParseIso8601("2024-05-01T12:00:00.000Z").value(); }
-
-// The protocol document's example configuration (its section 0), as a profile.
+// The protocol document's example configuration (its section 0), the rules the verify tests use,
+// loosened to accept every body of the document: the placeholder key of the iframe example and the
+// "uploads/test file+1.jpg" key need the any-name shape, the iframe body has no Content-Type.
 config::Profile DocumentProfile(std::string region) {
   config::Profile profile;
   profile.name = "doc-" + region;
   profile.endpoint = "https://s3.amazonaws.com";
-  verify::UploadRules& rules = profile.rules;
-  rules.profile = profile.name;
-  rules.bucket = "mybucket";
-  rules.region = std::move(region);
-  rules.host = "mybucket.s3.amazonaws.com";
-  rules.access_key_id = kAccessKey;
-  rules.allow_v2 = true;
-  rules.allow_v4 = true;
-  rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension, verify::KeyRules::Shape::kAnyName};
-  rules.min_size = 1;
-  rules.max_size = 20000000;
-  rules.content_types = {"image/*"};
-  rules.require_content_type = false;  // the document's iframe (IE <= 9) policy has none
-  rules.acls = {"private", "public-read"};
-  rules.success_action_statuses = {"200"};
-  rules.success_action_redirects = {"https://app.example.com/success.html"};
-  rules.metadata_names = {"qqfilename", "category"};
-  rules.storage_classes = {"STANDARD", "REDUCED_REDUNDANCY"};
-  rules.server_side_encryption = {"AES256"};
-  rules.object_headers = {{"Cache-Control", {"max-age=3600"}}};
-  profile.signing_credentials =
-      std::make_shared<const aws::Credentials>(kAccessKey, aws::SecretKey(kSecret));
+  profile.rules = verify::verify_test::DocRules(std::move(region));
+  profile.rules.profile = profile.name;
+  profile.rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension,
+                              verify::KeyRules::Shape::kAnyName};
+  profile.rules.require_content_type = false;
+  profile.signing_credentials = std::make_shared<const aws::Credentials>(
+      std::string(verify::verify_test::kAccessKey),
+      aws::SecretKey(std::string(verify::verify_test::kSecret)));
   return profile;
 }
 

@@ -20,13 +20,15 @@ TEST(JsonQuote, EscapesMarkupCharacters) {
 TEST(JsonQuote, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(JsonQuote("ü ሴ 😀"), "\"ü ሴ 😀\"");
   EXPECT_EQ(JsonQuote("\xff"), R"("\ufffd")");
-  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")");         // overlong '/'
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong '/'
   EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // UTF-16 surrogate
-  EXPECT_EQ(JsonQuote("\xe2\x80"), R"("\ufffd\ufffd")");          // truncated
+  EXPECT_EQ(JsonQuote("\xe2\x80"), R"("\ufffd\ufffd")");            // truncated
 }
 
 TEST(JsonQuote, EscapesJavaScriptLineSeparators) {
-  EXPECT_EQ(JsonQuote("a\xe2\x80\xa8" "b\xe2\x80\xa9"), R"("a\u2028b\u2029")");
+  EXPECT_EQ(JsonQuote("a\xe2\x80\xa8"
+                      "b\xe2\x80\xa9"),
+            R"("a\u2028b\u2029")");
 }
 
 TEST(JsonResponse, SetsJsonContentTypeAndNoStore) {
@@ -34,8 +36,10 @@ TEST(JsonResponse, SetsJsonContentTypeAndNoStore) {
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "{}");
   ASSERT_EQ(response.headers.size(), 2u);
-  EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>("Content-Type", "application/json")));
-  EXPECT_EQ(response.headers[1], (std::pair<std::string, std::string>("Cache-Control", "no-store")));
+  EXPECT_EQ(response.headers[0],
+            (std::pair<std::string, std::string>("Content-Type", "application/json")));
+  EXPECT_EQ(response.headers[1],
+            (std::pair<std::string, std::string>("Cache-Control", "no-store")));
 }
 
 TEST(JsonError, QuotesTheMessage) {

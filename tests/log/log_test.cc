@@ -41,7 +41,8 @@ class CapturedLog : public ::testing::Test {
   std::string Drain() {
     std::string out;
     char buffer[4096];
-    for (ssize_t n; (n = ::pread(fd_, buffer, sizeof buffer, static_cast<off_t>(out.size()))) > 0;) {
+    for (ssize_t n;
+         (n = ::pread(fd_, buffer, sizeof buffer, static_cast<off_t>(out.size()))) > 0;) {
       out.append(buffer, static_cast<std::size_t>(n));
     }
     return out;
@@ -56,7 +57,8 @@ TEST_F(CapturedLog, OneLineWithLevelMessageAndFields) {
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1);
-  EXPECT_NE(out.find(" level=warning msg=request status=500 detail=\"bad acl\"\n"), std::string::npos)
+  EXPECT_NE(out.find(" level=warning msg=request status=500 detail=\"bad acl\"\n"),
+            std::string::npos)
       << out;
   EXPECT_EQ(out[4], '-');  // starts with a timestamp
 }
@@ -65,7 +67,8 @@ TEST_F(CapturedLog, ConcurrentLinesNeverInterleave) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([t] {
-      for (int i = 0; i < 50; ++i) Write(Level::kInfo, "m", {{"thread", std::to_string(t)}, {"pad", std::string(200, 'x')}});
+      for (int i = 0; i < 50; ++i)
+        Write(Level::kInfo, "m", {{"thread", std::to_string(t)}, {"pad", std::string(200, 'x')}});
     });
   }
   for (auto& thread : threads) thread.join();
