@@ -1,4 +1,5 @@
 // s3-upload-signer: flags, start-up and wiring. Everything else lives in the modules.
+#include <curl/curl.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -206,7 +207,15 @@ int main(int argc, char** argv) {
   }
   if (flags->check_config) return CheckConfig(flags->config_path);
 
-  auto application = app::Application::Create(flags->config_path);
+  // libcurl's global state, once, before any thread exists (S3 and webhook calls).
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct CurlCleanup {
+    ~CurlCleanup() { curl_global_cleanup(); }
+  } curl_cleanup;
+
+  app::Options app_options;
+  app_options.worker_threads = flags->threads;
+  auto application = app::Application::Create(flags->config_path, std::move(app_options));
   if (!application.ok()) {
     std::fprintf(stderr, "%s\ns3-upload-signer: not started: the configuration has errors\n",
                  application.status().message().c_str());
@@ -247,6 +256,7 @@ int main(int argc, char** argv) {
               {"threads", std::to_string(options.threads)},
               {"config", snapshot->source_path},
               {"profiles", std::to_string(snapshot->profiles.size())},
+              {"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},
               {"routes", std::to_string(snapshot->routes.size())}});
   WarnAboutConfiguration(*snapshot);
 

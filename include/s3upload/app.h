@@ -1,13 +1,18 @@
-// app: the one function the FastCGI layer calls. Owns the current configuration snapshot,
-// dispatches a request to its handler, and reloads the configuration on demand.
+// app: the one function the FastCGI layer calls. Owns the current configuration snapshot and what is
+// built from it (one S3 client per profile), dispatches a request to its handler, and reloads the
+// configuration on demand.
 //
 // Contract
 // - Handle never throws and always returns a complete response: 413 when the body was over the
-//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer.
-//   Every error response is JSON.
-// - Each request runs against one snapshot from start to end. Reload builds a new snapshot from the
-//   same file; if it has errors they are logged (file:line:column) and the running snapshot stays.
-//   A successful reload is visible to the next request; requests in flight finish on the old one.
+//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer. Every
+//   error response is JSON.
+// - Each request runs against one snapshot (and its S3 clients) from start to end. Reload builds a new
+//   snapshot from the same file; if it has errors they are logged (file:line:column) and the running
+//   snapshot stays. A successful reload is visible to the next request; requests in flight finish on
+//   the old one.
+// - Process-wide, not reloaded: the outbound HTTP transport (its connection pool), the cap on outbound
+//   calls (server.max_outbound_calls, else half the worker threads, at least 1) and the webhook
+//   notifier.
 //
 // Thread-safety: Handle, Reload, MaxBodyBytes and generation may be called concurrently.
 #pragma once
@@ -17,24 +22,39 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
 #include "s3upload/http.h"
+#include "s3upload/notify.h"
+#include "s3upload/outbound.h"
 #include "s3upload/status.h"
 
 namespace s3upload::app {
 
 using Clock = std::function<aws::TimePoint()>;
 
+struct Options {
+  Clock clock;             // default: the system clock
+  // The worker threads (--threads); sizes the outbound cap when the configuration does not.
+  // Unset: server.threads of the configuration.
+  std::optional<int> worker_threads;
+  // The HTTP transport for S3 and webhooks; default: libcurl. Tests pass fakes.
+  std::shared_ptr<outbound::Transport> transport;
+};
+
+class Runtime;
+
 class Application {
  public:
   // Loads the configuration; the errors come back as one Status message, one error per line.
   static StatusOr<std::unique_ptr<Application>> Create(const std::string& config_path,
-                                                       Clock clock = nullptr);
-  // For tests: start from an already loaded snapshot (Reload then re-reads snapshot->source_path).
-  Application(std::shared_ptr<const config::Snapshot> snapshot, Clock clock);
+                                                       Options options = {});
+  // Starts from an already loaded snapshot (Reload then re-reads snapshot->source_path).
+  Application(std::shared_ptr<const config::Snapshot> snapshot, Options options);
+  ~Application();
 
   http::Response Handle(const http::Request& request) const;
   std::size_t MaxBodyBytes() const;
@@ -43,12 +63,15 @@ class Application {
   bool Reload();
 
   std::uint64_t generation() const { return generation_.load(); }
-  std::shared_ptr<const config::Snapshot> snapshot() const { return snapshot_.load(); }
+  std::shared_ptr<const config::Snapshot> snapshot() const;
+  int max_outbound_calls() const;
 
  private:
-  std::atomic<std::shared_ptr<const config::Snapshot>> snapshot_;
+  Options options_;
+  std::unique_ptr<outbound::Limiter> limiter_;
+  std::unique_ptr<notify::Notifier> notifier_;
+  std::atomic<std::shared_ptr<Runtime>> runtime_;
   std::atomic<std::uint64_t> generation_{1};
-  Clock clock_;
 };
 
 }  // namespace s3upload::app

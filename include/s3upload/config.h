@@ -35,12 +35,40 @@ inline constexpr std::string_view kDefaultConfigPath = "/etc/s3-upload-signer/co
 enum class HandlerKind { kSign, kSuccess, kDelete, kHealth };
 std::string_view HandlerName(HandlerKind kind);  // "sign", "success", "delete", "health"
 
+// The webhook the success handler calls after a confirmed upload (see notify.h for the format).
+struct WebhookSettings {
+  std::string url;  // http(s)
+  std::shared_ptr<const aws::SecretKey> secret;
+  std::chrono::milliseconds timeout{5000};  // the whole call, retries included
+  int retries = 2;                          // extra attempts on failures and 5xx
+  bool required = true;                     // a failed webhook fails the success call
+};
+
+// What the success handler does besides checking the object.
+struct SuccessSettings {
+  bool delete_invalid = true;  // delete an object that breaks the rules
+  bool check_etag = true;      // compare the ETag the client sent (simple uploads) with S3's
+  // Lifetime of a presigned GET URL added to the reply as "url"; none when absent.
+  std::optional<std::chrono::seconds> presigned_get;
+  // thumbnailUrl for image types: none, the presigned GET URL, or a template in which {bucket},
+  // {key} (percent-encoded, '/' kept) and {uuid} are replaced.
+  enum class Thumbnail { kNone, kPresigned, kTemplate };
+  Thumbnail thumbnail = Thumbnail::kNone;
+  std::string thumbnail_template;
+  std::optional<WebhookSettings> webhook;
+};
+
 struct Profile {
   std::string name;
   verify::UploadRules rules;
   // scheme://host[:port] of the S3 API, e.g. "https://s3.eu-west-1.amazonaws.com".
   std::string endpoint;
   std::shared_ptr<const aws::Credentials> signing_credentials;
+  // The key pair for the responder's own S3 calls (HEAD, DELETE): `server_credentials` in the
+  // profile, else the signing credentials. A separate key keeps the signing key's IAM policy to
+  // PutObject only.
+  std::shared_ptr<const aws::Credentials> server_credentials;
+  SuccessSettings success;
 };
 
 struct Route {
@@ -53,12 +81,25 @@ struct Route {
   const Profile* profile = nullptr;  // into the same Snapshot; null only for health
 };
 
+// The responder's own calls to S3.
+struct S3Settings {
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds timeout{10000};  // one operation, retries included
+  int retries = 2;                           // extra attempts on failures, timeouts and 5xx
+};
+
 struct ServerSettings {
-  int threads = 8;                                      // worker threads (overridden by --threads)
-  std::size_t max_body_bytes = std::size_t{64} * 1024;  // larger bodies are answered 413
-  std::chrono::seconds io_timeout{
-      30};  // a read or write on a connection that stalls this long fails
-  std::chrono::seconds idle_timeout{300};  // an idle kept-alive connection is closed after this
+  // Worker threads (overridden by --threads).
+  int threads = 8;
+  // Larger request bodies are answered 413.
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
+  // A read or write on a connection that stalls this long fails.
+  std::chrono::seconds io_timeout{30};
+  // An idle kept-alive connection is closed after this.
+  std::chrono::seconds idle_timeout{300};
+  // Outbound calls (S3, webhooks) in progress at once; beyond it a request gets 503 at once rather
+  // than a thread. Unset: half the worker threads, at least 1.
+  std::optional<int> max_outbound_calls;
 };
 
 struct Snapshot {
@@ -68,6 +109,7 @@ struct Snapshot {
 
   std::string source_path;
   ServerSettings server;
+  S3Settings s3;
   std::map<std::string, Profile, std::less<>> profiles;
   std::vector<Route> routes;
 };

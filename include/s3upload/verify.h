@@ -152,6 +152,14 @@ Verdict VerifyPolicy(std::string_view policy_json, SignatureVersion version,
 Verdict VerifyRestStringToSign(std::string_view headers, SignatureVersion version,
                                const UploadRules& rules, const Caller& caller, TimePoint now);
 std::optional<Refusal> CheckKey(std::string_view key, const KeyRules& rules, const Caller& caller);
+
+// An object a client names after its upload (success, delete): the bucket must be the profile's,
+// the key must pass CheckKey for this caller, and when the key's last segment is a uuid (with or
+// without an extension) and the client also sent a uuid, the two must be the same. Refusals are
+// "<rule_prefix>.bucket", "<rule_prefix>.uuid" or a "key.*" rule.
+std::optional<Refusal> CheckObjectReference(std::string_view rule_prefix, std::string_view bucket,
+                                            std::string_view key, std::string_view uuid,
+                                            const UploadRules& rules, const Caller& caller);
 std::optional<Refusal> CheckContentType(std::string_view content_type, const UploadRules& rules);
 
 }  // namespace s3upload::verify

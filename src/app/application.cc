@@ -1,7 +1,10 @@
-// The application: the current configuration snapshot and the dispatch of one request.
+// The application: the current runtime (snapshot + S3 clients) and the dispatch of one request.
+#include "s3upload/app.h"
+
+#include <algorithm>
 #include <string>
 
-#include "s3upload/app.h"
+#include "app/runtime.h"
 #include "s3upload/handlers.h"
 #include "s3upload/log.h"
 #include "s3upload/routing.h"
@@ -27,30 +30,53 @@ std::string JoinMethods(const std::vector<std::string>& methods) {
   return out;
 }
 
+int OutboundCap(const config::Snapshot& snapshot, std::optional<int> worker_threads) {
+  // Fewer outbound calls than workers: however slow S3 or a webhook gets, some workers stay free
+  // for signing.
+  const int threads = worker_threads.value_or(snapshot.server.threads);
+  return snapshot.server.max_outbound_calls.value_or(std::max(1, threads / 2));
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Application>> Application::Create(const std::string& config_path,
-                                                           Clock clock) {
+                                                           Options options) {
   config::LoadResult loaded = config::LoadFile(config_path);
   if (!loaded.ok()) return Status::Error(JoinErrors(loaded.errors));
-  return std::make_unique<Application>(std::move(loaded.snapshot), std::move(clock));
+  return std::make_unique<Application>(std::move(loaded.snapshot), std::move(options));
 }
 
-Application::Application(std::shared_ptr<const config::Snapshot> snapshot, Clock clock)
-    : snapshot_(std::move(snapshot)), clock_(std::move(clock)) {
-  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+Application::Application(std::shared_ptr<const config::Snapshot> snapshot, Options options)
+    : options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options_.transport) options_.transport = outbound::NewCurlTransport();
+  limiter_ = std::make_unique<outbound::Limiter>(OutboundCap(*snapshot, options_.worker_threads));
+  notifier_ = std::make_unique<notify::WebhookNotifier>(*options_.transport, *limiter_);
+  runtime_.store(std::make_shared<Runtime>(std::move(snapshot), *options_.transport,
+                                                 *limiter_, *notifier_, options_.clock));
 }
 
-std::size_t Application::MaxBodyBytes() const { return snapshot_.load()->server.max_body_bytes; }
+Application::~Application() = default;
+
+std::shared_ptr<const config::Snapshot> Application::snapshot() const {
+  return runtime_.load()->shared_snapshot();
+}
+
+int Application::max_outbound_calls() const { return limiter_->max_concurrent(); }
+
+std::size_t Application::MaxBodyBytes() const {
+  return runtime_.load()->snapshot().server.max_body_bytes;
+}
 
 http::Response Application::Handle(const http::Request& request) const {
-  // One snapshot for the whole request, even if a reload happens meanwhile.
-  const std::shared_ptr<const config::Snapshot> snapshot = snapshot_.load();
+  // One runtime for the whole request, even if a reload happens meanwhile.
+  const std::shared_ptr<Runtime> runtime = runtime_.load();
+  const config::Snapshot& snapshot = runtime->snapshot();
   if (request.body_too_large) {
     return http::JsonError(413, "request body too large (limit " +
-                                    std::to_string(snapshot->server.max_body_bytes) + " bytes)");
+                                    std::to_string(snapshot.server.max_body_bytes) + " bytes)");
   }
-  const routing::Match match = routing::MatchRoute(*snapshot, request.method, request.path);
+  const routing::Match match = routing::MatchRoute(snapshot, request.method, request.path);
   if (std::holds_alternative<routing::NotFound>(match)) {
     return http::JsonError(404, "not found");
   }
@@ -60,32 +86,40 @@ http::Response Application::Handle(const http::Request& request) const {
     return response;
   }
   const config::Route& route = *std::get<const config::Route*>(match);
-  const handlers::Context context{*snapshot, route, clock_(), generation_.load()};
+  const handlers::Context context{snapshot, route, options_.clock(), generation_.load(),
+                                  runtime.get()};
   switch (route.handler) {
     case config::HandlerKind::kSign:
       return handlers::Sign(request, context);
+    case config::HandlerKind::kSuccess:
+      return handlers::Success(request, context);
+    case config::HandlerKind::kDelete:
+      return handlers::Delete(request, context);
     case config::HandlerKind::kHealth:
       return handlers::Health(request, context);
-    case config::HandlerKind::kSuccess:
-    case config::HandlerKind::kDelete:
-      return handlers::NotImplementedYet(request, context);
   }
   return http::JsonError(500, "internal error");
 }
 
 bool Application::Reload() {
-  const std::shared_ptr<const config::Snapshot> current = snapshot_.load();
+  const std::shared_ptr<const config::Snapshot> current = snapshot();
   config::LoadResult loaded = config::LoadFile(current->source_path);
   if (!loaded.ok()) {
-    log::Write(
-        log::Level::kError, "reload failed; the running configuration stays in use",
-        {{"config", current->source_path}, {"generation", std::to_string(generation_.load())}});
+    log::Write(log::Level::kError, "reload failed; the running configuration stays in use",
+               {{"config", current->source_path},
+                {"generation", std::to_string(generation_.load())}});
     for (const config::ConfigError& error : loaded.errors) {
       log::Write(log::Level::kError, error.ToString());
     }
     return false;
   }
-  snapshot_.store(std::move(loaded.snapshot));
+  if (OutboundCap(*loaded.snapshot, options_.worker_threads) != limiter_->max_concurrent()) {
+    log::Write(log::Level::kWarning,
+               "server.max_outbound_calls changed; the new value takes effect at the next start",
+               {{"running", std::to_string(limiter_->max_concurrent())}});
+  }
+  runtime_.store(std::make_shared<Runtime>(std::move(loaded.snapshot), *options_.transport,
+                                                 *limiter_, *notifier_, options_.clock));
   const std::uint64_t generation = ++generation_;
   log::Write(log::Level::kInfo, "configuration reloaded",
              {{"config", current->source_path}, {"generation", std::to_string(generation)}});

@@ -1,7 +1,4 @@
 // The `credentials` section: named key pairs, each secret read from exactly one source.
-#include <algorithm>
-#include <array>
-#include <filesystem>
 #include <utility>
 
 #include "config/secrets.h"
@@ -10,9 +7,6 @@
 
 namespace s3upload::config::internal {
 namespace {
-
-constexpr std::array<std::string_view, 3> kSecretSources = {"secret_file", "secret_credential",
-                                                            "secret_env"};
 
 std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
                                                        const std::string& base_dir,
@@ -36,56 +30,8 @@ std::shared_ptr<const aws::Credentials> ReadCredential(const Field& entry,
     }
   }
 
-  // In document order, so that the extra ones are reported against the first one given.
-  std::vector<const Field*> sources;
-  for (const Field& field : map.fields()) {
-    if (std::find(kSecretSources.begin(), kSecretSources.end(), field.key) !=
-        kSecretSources.end()) {
-      sources.push_back(&field);
-    }
-  }
-  if (sources.empty()) {
-    diag.Error(map.mark(), map.scope().Describe() +
-                               ": missing the secret: give one of secret_file, secret_credential "
-                               "or secret_env");
-    return nullptr;
-  }
-  for (std::size_t i = 1; i < sources.size(); ++i) {
-    diag.Error(sources[i]->KeyMark(), map.scope().Describe() + ": give only one of secret_file, " +
-                                          "secret_credential or secret_env (" + sources[0]->key +
-                                          " is already given)");
-  }
-  if (sources.size() > 1) {
-    return nullptr;
-  }
-
-  const Field& source = *sources.front();
-  std::optional<std::string> reference = ReadString(source, diag);
-  if (!reference) {
-    return nullptr;
-  }
-  if (reference->empty()) {
-    ValueError(source, "must not be empty", diag);
-    return nullptr;
-  }
   SecretBuffer secret;
-  Status status = Status::Ok();
-  if (source.key == "secret_file") {
-    std::filesystem::path path(*reference);
-    if (path.is_relative() && !base_dir.empty()) {
-      path = std::filesystem::path(base_dir) / path;
-    }
-    status = ReadSecretFile(path.string(), secret);
-  } else if (source.key == "secret_credential") {
-    status = ReadSystemdCredential(*reference, env, secret);
-  } else {
-    status = ReadSecretEnv(*reference, env, secret);
-  }
-  if (status.ok()) {
-    status = NormaliseSecret(secret);
-  }
-  if (!status.ok()) {
-    ValueError(source, status.message(), diag);
+  if (!ReadConfiguredSecret(map, base_dir, env, diag, secret)) {
     return nullptr;
   }
   if (!access_key_id || diag.count() != errors_before) {

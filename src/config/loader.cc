@@ -41,17 +41,18 @@ LoadResult Build(std::string_view yaml, const std::string& file_name, const std:
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   const internal::MapReader top = internal::MapReader::Closed(
-      root, internal::Scope{}, {"server", "credentials", "profiles", "routes"}, diag,
+      root, internal::Scope{}, {"server", "s3", "credentials", "profiles", "routes"}, diag,
       /*null_is_empty=*/true);
 
   // Built in place: routes point into `profiles`, and Snapshot can be neither copied nor moved.
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->source_path = file_name;
   snapshot->server = internal::ReadServerSection(top.Get("server"), diag);
+  snapshot->s3 = internal::ReadS3Section(top.Get("s3"), diag);
   const internal::CredentialTable credentials =
       internal::ReadCredentialsSection(top.Get("credentials"), base_dir, env, diag);
-  const internal::NameSet declared_profiles =
-      internal::ReadProfilesSection(top.Get("profiles"), credentials, diag, snapshot->profiles);
+  const internal::NameSet declared_profiles = internal::ReadProfilesSection(
+      top.Get("profiles"), credentials, base_dir, env, diag, snapshot->profiles);
   snapshot->routes =
       internal::ReadRoutesSection(top.Get("routes"), snapshot->profiles, declared_profiles, diag);
   if (!diag.empty()) {

@@ -13,7 +13,7 @@
 namespace s3upload::config::internal {
 namespace {
 
-constexpr std::array<std::string_view, 20> kProfileKeys = {"credentials",
+constexpr std::array<std::string_view, 22> kProfileKeys = {"credentials",
                                                            "bucket",
                                                            "region",
                                                            "endpoint",
@@ -32,7 +32,9 @@ constexpr std::array<std::string_view, 20> kProfileKeys = {"credentials",
                                                            "metadata",
                                                            "storage_classes",
                                                            "server_side_encryption",
-                                                           "object_headers"};
+                                                           "object_headers",
+                                                           "server_credentials",
+                                                           "success"};
 constexpr std::array<std::string_view, 2> kAddressings = {"virtual", "path"};
 
 constexpr std::chrono::seconds kMaxWindow{7 * 24 * 3600};
@@ -100,32 +102,48 @@ std::string DefinedHint(std::string_view word, const NameSet& names) {
   return Alternatives(word, candidates, "defined");
 }
 
-// credentials: the name of a key pair from the `credentials` section.
-bool ReadSigningCredentials(const MapReader& map, const CredentialTable& credentials,
-                            Profile& profile, Diagnostics& diag) {
-  std::optional<Field> field = map.Require("credentials");
-  if (!field) {
-    return false;
-  }
-  std::optional<std::string> name = ReadString(*field, diag);
+// The key pair a field names (from the `credentials` section). Null after reporting an undefined
+// name, and also for a defined but broken key pair, which has its own errors already.
+std::shared_ptr<const aws::Credentials> LookUpCredentials(const Field& field,
+                                                          const CredentialTable& credentials,
+                                                          Diagnostics& diag) {
+  std::optional<std::string> name = ReadString(field, diag);
   if (!name) {
-    return false;
+    return nullptr;
   }
   if (!credentials.declared.contains(*name)) {
     ValueError(
-        *field,
+        field,
         "no credentials named " + Quote(*name) + " " + DefinedHint(*name, credentials.declared),
         diag);
-    return false;
+    return nullptr;
   }
   auto built = credentials.built.find(*name);
-  // A defined but broken credential has its own errors already.
   if (built == credentials.built.end()) {
-    return false;
+    return nullptr;
   }
-  profile.signing_credentials = built->second;
-  profile.rules.access_key_id = built->second->access_key_id();
-  return true;
+  return built->second;
+}
+
+// credentials: the key pair that signs for the profile. server_credentials: the one for the
+// responder's own S3 calls, by default the same. False when either is unusable.
+bool ReadProfileCredentials(const MapReader& map, const CredentialTable& credentials,
+                            Profile& profile, Diagnostics& diag) {
+  bool ok = false;
+  if (std::optional<Field> field = map.Require("credentials")) {
+    if (auto signing = LookUpCredentials(*field, credentials, diag)) {
+      profile.signing_credentials = signing;
+      profile.rules.access_key_id = signing->access_key_id();
+      ok = true;
+    }
+  }
+  if (std::optional<Field> field = map.Get("server_credentials")) {
+    profile.server_credentials = LookUpCredentials(*field, credentials, diag);
+    ok = ok && profile.server_credentials != nullptr;
+  } else {
+    profile.server_credentials = profile.signing_credentials;
+  }
+  return ok;
 }
 
 // bucket, region, addressing, endpoint and host, which depend on each other.
@@ -387,6 +405,7 @@ void ReadObjectHeaders(const MapReader& profile_map, verify::UploadRules& rules,
 }
 
 std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& credentials,
+                                   const std::string& base_dir, const EnvironmentLookup& env,
                                    Diagnostics& diag) {
   const std::size_t errors_before = diag.count();
   const MapReader map = MapReader::Of(entry, {kProfileKeys.begin(), kProfileKeys.end()}, diag,
@@ -400,7 +419,7 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
   verify::UploadRules& rules = profile.rules;
   rules.profile = entry.key;
 
-  const bool credentials_ok = ReadSigningCredentials(map, credentials, profile, diag);
+  const bool credentials_ok = ReadProfileCredentials(map, credentials, profile, diag);
   ReadLocation(map, profile, diag);
   ReadSignatureVersions(map, rules, diag);
   ReadKeyRules(map, rules.key, diag);
@@ -445,6 +464,7 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
              rules.server_side_encryption, diag);
   }
   ReadObjectHeaders(map, rules, diag);
+  ReadSuccessSettings(map, base_dir, env, profile.success, diag);
 
   if (!credentials_ok || diag.count() != errors_before) {
     return std::nullopt;
@@ -455,6 +475,7 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
 }  // namespace
 
 NameSet ReadProfilesSection(const std::optional<Field>& section, const CredentialTable& credentials,
+                            const std::string& base_dir, const EnvironmentLookup& env,
                             Diagnostics& diag, ProfileMap& profiles) {
   NameSet declared;
   if (!section) {
@@ -468,7 +489,7 @@ NameSet ReadProfilesSection(const std::optional<Field>& section, const Credentia
       diag.Error(entry.KeyMark(), "profiles: " + status.message());
       continue;
     }
-    if (std::optional<Profile> profile = ReadProfile(entry, credentials, diag)) {
+    if (std::optional<Profile> profile = ReadProfile(entry, credentials, base_dir, env, diag)) {
       profiles.emplace(entry.key, std::move(*profile));
     }
   }

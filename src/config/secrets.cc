@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "config/yaml_reader.h"
 
@@ -190,6 +193,63 @@ Status NormaliseSecret(SecretBuffer& secret) {
     }
   }
   return Status::Ok();
+}
+
+bool ReadConfiguredSecret(const MapReader& map, const std::string& base_dir,
+                          const EnvironmentLookup& env, Diagnostics& diag, SecretBuffer& out) {
+  // In document order, so that the extra ones are reported against the first one given.
+  std::vector<const Field*> sources;
+  for (const Field& field : map.fields()) {
+    if (std::find(kSecretSourceKeys.begin(), kSecretSourceKeys.end(), field.key) !=
+        kSecretSourceKeys.end()) {
+      sources.push_back(&field);
+    }
+  }
+  if (sources.empty()) {
+    diag.Error(map.mark(), map.scope().Describe() +
+                               ": missing the secret: give one of secret_file, secret_credential "
+                               "or secret_env");
+    return false;
+  }
+  for (std::size_t i = 1; i < sources.size(); ++i) {
+    diag.Error(sources[i]->KeyMark(), map.scope().Describe() + ": give only one of secret_file, " +
+                                          "secret_credential or secret_env (" + sources[0]->key +
+                                          " is already given)");
+  }
+  if (sources.size() > 1) {
+    return false;
+  }
+
+  const Field& source = *sources.front();
+  std::optional<std::string> reference = ReadString(source, diag);
+  if (!reference) {
+    return false;
+  }
+  if (reference->empty()) {
+    ValueError(source, "must not be empty", diag);
+    return false;
+  }
+  Status status = Status::Ok();
+  if (source.key == "secret_file") {
+    std::filesystem::path path(*reference);
+    if (path.is_relative() && !base_dir.empty()) {
+      path = std::filesystem::path(base_dir) / path;
+    }
+    status = ReadSecretFile(path.string(), out);
+  } else if (source.key == "secret_credential") {
+    status = ReadSystemdCredential(*reference, env, out);
+  } else {
+    status = ReadSecretEnv(*reference, env, out);
+  }
+  if (status.ok()) {
+    status = NormaliseSecret(out);
+  }
+  if (!status.ok()) {
+    out.Wipe();
+    ValueError(source, status.message(), diag);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace internal

@@ -2,9 +2,12 @@
 // ever contains a secret's bytes.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
+#include "config/diagnostics.h"
+#include "config/yaml_reader.h"
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
 #include "s3upload/status.h"
@@ -46,5 +49,17 @@ Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env, 
 // Strips one trailing "\n" or "\r\n" (editors and `echo` add one), then refuses an empty secret
 // or one with control characters left in it (a second newline would otherwise be signed with).
 Status NormaliseSecret(SecretBuffer& secret);
+
+// The keys that name where a configured secret comes from; a map gives exactly one of them.
+inline constexpr std::array<std::string_view, 3> kSecretSourceKeys = {
+    "secret_file", "secret_credential", "secret_env"};
+
+// Reads the secret of `map` (a credential, a webhook) from its one source among
+// kSecretSourceKeys: secret_file (a relative path is relative to `base_dir`), secret_credential
+// (systemd) or secret_env, then NormaliseSecret. On any problem (no source, more than one, an
+// unreadable or badly protected file, ...) it reports at the map or the source's value and returns
+// false. Messages never contain the secret.
+bool ReadConfiguredSecret(const MapReader& map, const std::string& base_dir,
+                          const EnvironmentLookup& env, Diagnostics& diag, SecretBuffer& out);
 
 }  // namespace s3upload::config::internal

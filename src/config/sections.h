@@ -1,4 +1,4 @@
-// The readers of the four top-level sections, called in order by the loader. Each reads everything
+// The readers of the five top-level sections, called in order by the loader. Each reads everything
 // it can, records every problem in Diagnostics and returns only what was read without error.
 #pragma once
 
@@ -29,15 +29,23 @@ struct CredentialTable {
 // `section` is the top-level field, absent when the file has none.
 ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostics& diag);
 
+S3Settings ReadS3Section(const std::optional<Field>& section, Diagnostics& diag);
+
 // `base_dir` resolves relative secret_file paths.
 CredentialTable ReadCredentialsSection(const std::optional<Field>& section,
                                        const std::string& base_dir, const EnvironmentLookup& env,
                                        Diagnostics& diag);
 
 // Fills `profiles` with the profiles that have no error and returns the names of all profiles
-// defined (for the routes' references).
+// defined (for the routes' references). `base_dir` and `env` are for webhook secrets.
 NameSet ReadProfilesSection(const std::optional<Field>& section, const CredentialTable& credentials,
+                            const std::string& base_dir, const EnvironmentLookup& env,
                             Diagnostics& diag, ProfileMap& profiles);
+
+// The `success` map of a profile (absent: the defaults). Problems are only reported; the caller
+// knows from the error count whether `success` is usable.
+void ReadSuccessSettings(const MapReader& profile_map, const std::string& base_dir,
+                         const EnvironmentLookup& env, SuccessSettings& success, Diagnostics& diag);
 
 // Routes refer into `profiles`, which must not change afterwards.
 std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,

@@ -1,4 +1,4 @@
-// The `server` section: how the process serves (threads, body limit, timeouts).
+// The `server` section: how the process serves (threads, body limit, timeouts, outbound cap).
 #include <chrono>
 
 #include "config/sections.h"
@@ -10,9 +10,9 @@ ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostic
   if (!section) {
     return settings;
   }
-  const MapReader map =
-      MapReader::Of(*section, {"threads", "max_body_size", "io_timeout", "idle_timeout"}, diag,
-                    std::nullopt, /*null_is_empty=*/true);
+  const MapReader map = MapReader::Of(
+      *section, {"threads", "max_body_size", "io_timeout", "idle_timeout", "max_outbound_calls"},
+      diag, std::nullopt, /*null_is_empty=*/true);
   using std::chrono::seconds;
   // Timeouts beyond a day are surely a unit mistake (e.g. milliseconds written as seconds).
   constexpr seconds kMaxTimeout{24 * 3600};
@@ -34,6 +34,11 @@ ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostic
   if (auto field = map.Get("idle_timeout")) {
     if (auto value = ReadDuration(*field, seconds{1}, kMaxTimeout, diag)) {
       settings.idle_timeout = *value;
+    }
+  }
+  if (auto field = map.Get("max_outbound_calls")) {
+    if (auto value = ReadUnsigned(*field, 1, 1024, diag)) {
+      settings.max_outbound_calls = static_cast<int>(*value);
     }
   }
   return settings;

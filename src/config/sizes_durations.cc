@@ -96,10 +96,10 @@ StatusOr<std::uint64_t> ParseSize(std::string_view text) {
   return *value * factor;
 }
 
-StatusOr<std::chrono::seconds> ParseDuration(std::string_view text) {
+StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   constexpr std::string_view kForm =
-      "expected a duration: seconds, or a number with s, m or h right after it (e.g. 900, 15m), "
-      "got ";
+      "expected a duration: seconds, or a number with ms, s, m or h right after it (e.g. 900, "
+      "15m, 500ms), got ";
   const auto [number, unit] = SplitNumber(text);
   if (number.empty()) {
     if (!text.empty() && text[0] == '-') {
@@ -111,24 +111,34 @@ StatusOr<std::chrono::seconds> ParseDuration(std::string_view text) {
   if (!value.ok()) {
     return Status::Error("duration: " + value.status().message());
   }
+  // Milliseconds per unit; a bare number is seconds, as it always was.
   std::uint64_t factor = 0;
-  if (unit.empty() || unit == "s") {
+  if (unit == "ms") {
     factor = 1;
+  } else if (unit.empty() || unit == "s") {
+    factor = 1000;
   } else if (unit == "m") {
-    factor = 60;
+    factor = std::uint64_t{60} * 1000;
   } else if (unit == "h") {
-    factor = 3600;
+    factor = std::uint64_t{3600} * 1000;
   }
   if (factor == 0) {
     return Status::Error(std::string(kForm) + Quote(text));
   }
-  // seconds::rep is signed 64-bit: keep the product within it.
-  constexpr auto kMaxSeconds =
-      static_cast<std::uint64_t>(std::numeric_limits<std::chrono::seconds::rep>::max());
-  if (*value > kMaxSeconds / factor) {
+  // milliseconds::rep is signed 64-bit: keep the product within it.
+  constexpr auto kMaxMilliseconds =
+      static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max());
+  if (*value > kMaxMilliseconds / factor) {
     return Status::Error("duration too large: " + Quote(text));
   }
-  return std::chrono::seconds(static_cast<std::chrono::seconds::rep>(*value * factor));
+  return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(*value * factor));
+}
+
+std::string FormatDuration(std::chrono::milliseconds duration) {
+  if (duration.count() % 1000 == 0) {
+    return std::to_string(duration.count() / 1000) + "s";
+  }
+  return std::to_string(duration.count()) + "ms";
 }
 
 }  // namespace s3upload::config::internal

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "s3upload/status.h"
@@ -17,7 +18,10 @@ StatusOr<std::uint64_t> ParseUnsigned(std::string_view text);
 // the unit written right after the number, exactly in that case.
 StatusOr<std::uint64_t> ParseSize(std::string_view text);
 
-// "<n>" seconds or "<n>s", "<n>m", "<n>h".
-StatusOr<std::chrono::seconds> ParseDuration(std::string_view text);
+// "<n>" seconds or "<n>ms", "<n>s", "<n>m", "<n>h", at most what milliseconds can hold.
+StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// A duration for messages: "<n>s" when it is whole seconds, else "<n>ms".
+std::string FormatDuration(std::chrono::milliseconds duration);
 
 }  // namespace s3upload::config::internal

@@ -215,6 +215,35 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+// An absolute http:// or https:// URL with a valid host, of printable ASCII without spaces. `what`
+// names it in messages ("redirect URL") and `shown` is the text quoted there (the URL itself, or
+// the template it was made from).
+Status CheckHttpUrl(std::string_view url, std::string_view what, std::string_view shown) {
+  const std::string invalid = "invalid " + std::string(what) + " " + Quote(shown);
+  std::size_t scheme_end = 0;
+  if (url.starts_with("https://")) {
+    scheme_end = 8;
+  } else if (url.starts_with("http://")) {
+    scheme_end = 7;
+  } else {
+    return Status::Error(invalid + " (expected an absolute http:// or https:// URL)");
+  }
+  for (char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      return Status::Error(invalid +
+                           ": spaces, control and non-ASCII characters must be percent-encoded");
+    }
+  }
+  const std::string_view rest = url.substr(scheme_end);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  StatusOr<Authority> parsed = ParseAuthority(authority);
+  if (!parsed.ok()) {
+    return Status::Error(invalid + ": " + parsed.status().message());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckName(std::string_view name) {
@@ -382,28 +411,74 @@ Status CheckCannedAcl(std::string_view acl) {
                        Alternatives(acl, kCannedAcls, "allowed"));
 }
 
-Status CheckRedirectUrl(std::string_view url) {
-  const std::string_view form = " (expected an absolute http:// or https:// URL)";
-  std::size_t scheme_end = 0;
-  if (url.starts_with("https://")) {
-    scheme_end = 8;
-  } else if (url.starts_with("http://")) {
-    scheme_end = 7;
-  } else {
-    return Status::Error("invalid redirect URL " + Quote(url) + std::string(form));
+Status CheckRedirectUrl(std::string_view url) { return CheckHttpUrl(url, "redirect URL", url); }
+
+Status CheckWebhookUrl(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::string_view rest =
+      scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+  // Checked first, and without showing the URL: the part before '@' is a password.
+  if (rest.substr(0, rest.find_first_of("/?#")).find('@') != std::string_view::npos) {
+    return Status::Error(
+        "the webhook URL must not contain a user name or password (user:password@); the "
+        "application authenticates the call by its X-Upload-Signature header");
   }
-  for (char c : url) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) {
-      return Status::Error("invalid redirect URL " + Quote(url) +
-                           ": spaces, control and non-ASCII characters must be percent-encoded");
+  if (Status status = CheckHttpUrl(url, "webhook URL", url); !status.ok()) {
+    return status;
+  }
+  if (url.find('#') != std::string_view::npos) {
+    return Status::Error("invalid webhook URL " + Quote(url) +
+                         ": a fragment (#...) is never sent to the server; remove it");
+  }
+  return Status::Ok();
+}
+
+Status CheckThumbnailTemplate(std::string_view url_template) {
+  static constexpr std::array<std::string_view, 3> kPlaceholders = {"bucket", "key", "uuid"};
+  const std::string_view allowed = " (allowed: {bucket}, {key}, {uuid})";
+  // Each placeholder is replaced by a value of its kind, and the result must be a valid URL.
+  std::string sample;
+  for (std::size_t i = 0; i < url_template.size(); ++i) {
+    const char c = url_template[i];
+    if (c == '}') {
+      return Status::Error("thumbnail URL template " + Quote(url_template) +
+                           ": \"}\" without \"{\"" + std::string(allowed));
     }
+    if (c != '{') {
+      sample += c;
+      continue;
+    }
+    const std::size_t close = url_template.find('}', i);
+    const std::size_t next_open = url_template.find('{', i + 1);
+    if (close == std::string_view::npos || next_open < close) {
+      return Status::Error("thumbnail URL template " + Quote(url_template) +
+                           ": \"{\" without \"}\"" + std::string(allowed));
+    }
+    const std::string_view name = url_template.substr(i + 1, close - i - 1);
+    if (std::find(kPlaceholders.begin(), kPlaceholders.end(), name) == kPlaceholders.end()) {
+      std::string message = "thumbnail URL template " + Quote(url_template) +
+                            ": unknown placeholder {" + std::string(name) + "}";
+      if (auto match = ClosestMatch(name, kPlaceholders)) {
+        message += " (did you mean {" + std::string(*match) + "}?";
+        message += " allowed: {bucket}, {key}, {uuid})";
+      } else {
+        message += allowed;
+      }
+      return Status::Error(message);
+    }
+    sample += name == "uuid" ? "a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41" : std::string(name);
+    i = close;
   }
-  const std::string_view rest = url.substr(scheme_end);
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  StatusOr<Authority> parsed = ParseAuthority(authority);
-  if (!parsed.ok()) {
-    return Status::Error("invalid redirect URL " + Quote(url) + ": " + parsed.status().message());
+  if (Status status = CheckHttpUrl(sample, "thumbnail URL template", url_template); !status.ok()) {
+    return status;
+  }
+  const std::size_t scheme_end = url_template.find("://") + 3;
+  const std::string_view authority =
+      url_template.substr(scheme_end, url_template.find_first_of("/?#", scheme_end) - scheme_end);
+  if (authority.find("{key}") != std::string_view::npos) {
+    return Status::Error("thumbnail URL template " + Quote(url_template) +
+                         ": {key} cannot be part of the host (a key contains \"/\"); put it in "
+                         "the path or query");
   }
   return Status::Ok();
 }

@@ -42,6 +42,13 @@ StatusOr<std::string> NormaliseContentType(std::string_view text);
 Status CheckCannedAcl(std::string_view acl);
 // An absolute http:// or https:// URL with a host, of printable ASCII.
 Status CheckRedirectUrl(std::string_view url);
+// The application's webhook: an absolute http:// or https:// URL of printable ASCII with a host,
+// without user:password (the message then does not repeat the URL) and without a fragment.
+Status CheckWebhookUrl(std::string_view url);
+// A thumbnail URL template: an absolute http:// or https:// URL once its placeholders {bucket},
+// {key} and {uuid} are filled in; any other "{...}" is refused, and {key} (which holds "/") cannot
+// be part of the host.
+Status CheckThumbnailTemplate(std::string_view url_template);
 // An x-amz-meta-* name without the prefix; lower-cased; [a-z0-9-_.].
 StatusOr<std::string> NormaliseMetadataName(std::string_view name);
 Status CheckStorageClass(std::string_view storage_class);

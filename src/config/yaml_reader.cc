@@ -335,27 +335,46 @@ std::optional<std::uint64_t> ReadSize(const Field& field, std::uint64_t min, std
   return *value;
 }
 
-std::optional<std::chrono::seconds> ReadDuration(const Field& field, std::chrono::seconds min,
-                                                 std::chrono::seconds max, Diagnostics& diag) {
+std::optional<std::chrono::milliseconds> ReadDurationMs(const Field& field,
+                                                        std::chrono::milliseconds min,
+                                                        std::chrono::milliseconds max,
+                                                        Diagnostics& diag) {
   std::string error;
   std::optional<std::string> text = ScalarText(field.value, "a duration (e.g. 15m)", &error);
   if (!text) {
     ValueError(field, error, diag);
     return std::nullopt;
   }
-  StatusOr<std::chrono::seconds> value = ParseDuration(*text);
+  StatusOr<std::chrono::milliseconds> value = ParseDuration(*text);
   if (!value.ok()) {
     ValueError(field, value.status().message(), diag);
     return std::nullopt;
   }
   if (*value < min || *value > max) {
-    ValueError(field,
-               "must be between " + std::to_string(min.count()) + "s and " +
-                   std::to_string(max.count()) + "s, got " + *text,
-               diag);
+    ValueError(
+        field,
+        "must be between " + FormatDuration(min) + " and " + FormatDuration(max) + ", got " + *text,
+        diag);
     return std::nullopt;
   }
   return *value;
+}
+
+std::optional<std::chrono::seconds> ReadDuration(const Field& field, std::chrono::seconds min,
+                                                 std::chrono::seconds max, Diagnostics& diag) {
+  std::optional<std::chrono::milliseconds> value = ReadDurationMs(field, min, max, diag);
+  if (!value) {
+    return std::nullopt;
+  }
+  // Rounding "1500ms" either way would silently change what the operator wrote.
+  if (value->count() % 1000 != 0) {
+    ValueError(field,
+               "must be a whole number of seconds (this setting has no finer resolution), got " +
+                   field.value.Scalar(),
+               diag);
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(*value);
 }
 
 std::optional<std::vector<Item>> ReadScalarList(const Field& field, Diagnostics& diag) {

@@ -127,8 +127,14 @@ std::optional<std::uint64_t> ReadUnsigned(const Field& field, std::uint64_t min,
                                           Diagnostics& diag);
 std::optional<std::uint64_t> ReadSize(const Field& field, std::uint64_t min, std::uint64_t max,
                                       Diagnostics& diag);
+// A duration for a setting kept in whole seconds: "1500ms" is refused, "2000ms" is 2s.
 std::optional<std::chrono::seconds> ReadDuration(const Field& field, std::chrono::seconds min,
                                                  std::chrono::seconds max, Diagnostics& diag);
+// A duration for a setting kept in milliseconds ("500ms", "2s", ...).
+std::optional<std::chrono::milliseconds> ReadDurationMs(const Field& field,
+                                                        std::chrono::milliseconds min,
+                                                        std::chrono::milliseconds max,
+                                                        Diagnostics& diag);
 // A list of scalars. Each non-scalar item is an error; the list is returned only if all are fine.
 std::optional<std::vector<Item>> ReadScalarList(const Field& field, Diagnostics& diag);
 

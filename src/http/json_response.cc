@@ -133,6 +133,8 @@ std::string_view ReasonPhrase(int status) {
       return "Method Not Allowed";
     case 413:
       return "Payload Too Large";
+    case 422:
+      return "Unprocessable Content";
     case 500:
       return "Internal Server Error";
     case 501:

@@ -119,9 +119,16 @@ TEST_F(ApplicationTest, SignRouteReachesTheSignHandler) {
   EXPECT_NE(response.body.find("\"error\""), std::string::npos);
 }
 
-TEST_F(ApplicationTest, SuccessAndDeleteAreRoutedButNotImplementedYet) {
-  EXPECT_EQ(Call("POST", "/s3/success").status, 501);
-  EXPECT_EQ(Call("DELETE", "/s3/delete/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41").status, 501);
+TEST_F(ApplicationTest, SuccessAndDeleteReachTheirHandlers) {
+  // Both refuse a request that names no object, before any storage call.
+  const http::Response success = Call("POST", "/s3/success", "uuid=x");
+  EXPECT_EQ(success.status, 400);
+  EXPECT_NE(success.body.find("\"preventRetry\":true"), std::string::npos);
+  EXPECT_EQ(Call("DELETE", "/s3/delete/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41").status, 400);
+}
+
+TEST_F(ApplicationTest, OutboundCapDefaultsToHalfTheWorkerThreads) {
+  EXPECT_EQ(app_->max_outbound_calls(), 4);  // server.threads defaults to 8
 }
 
 TEST_F(ApplicationTest, ReloadSwapsTheSnapshotAndKeepsTheOldOneOnErrors) {

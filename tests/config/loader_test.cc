@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 #include "config/test_support.h"
@@ -28,9 +31,22 @@ EnvironmentLookup FixtureEnvironment() {
   return MapEnvironment({{"S3US_TEST_SECRET", std::string(kTestSecret)}});
 }
 
+constexpr std::string_view kServerSecret = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
+
+// A $CREDENTIALS_DIRECTORY with the two systemd credentials the example configuration names.
+void WriteExampleCredentials(const TempDir& credentials) {
+  credentials.Write("aws-signing-secret", std::string(kTestSecret) + "\n", 0600);
+  credentials.Write("aws-server-secret", std::string(kServerSecret) + "\n", 0600);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 TEST(LoaderTest, TheExampleConfigurationLoads) {
   TempDir credentials;
-  credentials.Write("aws-signing-secret", std::string(kTestSecret) + "\n", 0600);
+  WriteExampleCredentials(credentials);
   LoadResult result =
       LoadFile(kExampleConfig, MapEnvironment({{"CREDENTIALS_DIRECTORY", credentials.path()}}));
   ASSERT_TRUE(result.ok()) << ErrorsToString(result);
@@ -41,6 +57,11 @@ TEST(LoaderTest, TheExampleConfigurationLoads) {
   EXPECT_EQ(snapshot.server.max_body_bytes, 64u * 1024);
   EXPECT_EQ(snapshot.server.io_timeout, seconds(30));
   EXPECT_EQ(snapshot.server.idle_timeout, seconds(300));
+  EXPECT_EQ(snapshot.server.max_outbound_calls, std::nullopt);
+
+  EXPECT_EQ(snapshot.s3.connect_timeout, seconds(2));
+  EXPECT_EQ(snapshot.s3.timeout, seconds(10));
+  EXPECT_EQ(snapshot.s3.retries, 2);
 
   ASSERT_EQ(snapshot.profiles.size(), 1u);
   const Profile& photos = snapshot.profiles.at("photos");
@@ -48,6 +69,13 @@ TEST(LoaderTest, TheExampleConfigurationLoads) {
   EXPECT_EQ(photos.endpoint, "https://s3.eu-west-1.amazonaws.com");
   ASSERT_NE(photos.signing_credentials, nullptr);
   EXPECT_EQ(photos.signing_credentials->access_key_id(), "AKIAIOSFODNN7EXAMPLE");
+  ASSERT_NE(photos.server_credentials, nullptr);
+  EXPECT_EQ(photos.server_credentials->access_key_id(), "AKIAI44QH8DHBEXAMPLE");
+  EXPECT_TRUE(photos.success.delete_invalid);
+  EXPECT_TRUE(photos.success.check_etag);
+  EXPECT_EQ(photos.success.presigned_get, seconds(900));
+  EXPECT_EQ(photos.success.thumbnail, SuccessSettings::Thumbnail::kPresigned);
+  EXPECT_FALSE(photos.success.webhook.has_value());
   const verify::UploadRules& rules = photos.rules;
   EXPECT_EQ(rules.profile, "photos");
   EXPECT_EQ(rules.bucket, "mybucket");
@@ -92,13 +120,60 @@ TEST(LoaderTest, TheExampleConfigurationLoads) {
   EXPECT_EQ(snapshot.routes[3].profile, nullptr);
 }
 
-TEST(LoaderTest, TheExampleConfigurationNeedsItsSystemdCredential) {
+TEST(LoaderTest, TheExampleConfigurationNeedsItsSystemdCredentials) {
   LoadResult result = LoadFile(kExampleConfig, MapEnvironment({}));
   ASSERT_FALSE(result.ok());
-  ASSERT_EQ(result.errors.size(), 1u) << ErrorsToString(result);
-  EXPECT_NE(result.errors[0].message.find("CREDENTIALS_DIRECTORY is not set"), std::string::npos);
-  EXPECT_EQ(result.errors[0].file, kExampleConfig);
-  EXPECT_GT(result.errors[0].line, 0);
+  ASSERT_EQ(result.errors.size(), 2u) << ErrorsToString(result);
+  for (const ConfigError& error : result.errors) {
+    EXPECT_NE(error.message.find("CREDENTIALS_DIRECTORY is not set"), std::string::npos);
+    EXPECT_EQ(error.file, kExampleConfig);
+    EXPECT_GT(error.line, 0);
+  }
+  EXPECT_NE(result.errors[0].message.find("credential \"signing\""), std::string::npos);
+  EXPECT_NE(result.errors[1].message.find("credential \"server\""), std::string::npos);
+}
+
+// The keys the example documents but leaves commented out load as written once uncommented.
+TEST(LoaderTest, TheExampleConfigurationsCommentedOutKeysLoad) {
+  TempDir dir;
+  WriteExampleCredentials(dir);
+  const std::string webhook_secret = dir.Write("webhook.secret", "whsec-example\n", 0600);
+  std::istringstream in(ReadText(kExampleConfig));
+  std::string text;
+  bool in_webhook = false;
+  int uncommented = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "  # max_outbound_calls: 4") {
+      line = "  max_outbound_calls: 4";
+      ++uncommented;
+    } else if (line == "      # webhook:") {
+      line = "      webhook:";
+      in_webhook = true;
+      ++uncommented;
+    } else if (in_webhook && line.starts_with("      #   ")) {
+      line = "      " + line.substr(8);  // "      #   url: ..." -> "        url: ..."
+      ++uncommented;
+    } else {
+      in_webhook = false;
+    }
+    const std::string example_path = "/etc/s3-upload-signer/webhook.secret";
+    if (const std::size_t at = line.find(example_path); at != std::string::npos) {
+      line.replace(at, example_path.size(), webhook_secret);
+    }
+    text += line + "\n";
+  }
+  EXPECT_GT(uncommented, 6);
+  LoadResult result = LoadString(text, "uncommented.yaml", dir.path(),
+                                 MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}));
+  ASSERT_TRUE(result.ok()) << ErrorsToString(result) << text;
+  EXPECT_EQ(result.snapshot->server.max_outbound_calls, 4);
+  const SuccessSettings& success = result.snapshot->profiles.at("photos").success;
+  ASSERT_TRUE(success.webhook.has_value());
+  EXPECT_EQ(success.webhook->url, "https://app.example.com/hooks/upload");
+  EXPECT_EQ(success.webhook->secret->reveal(), "whsec-example");
+  EXPECT_EQ(success.webhook->timeout, seconds(5));
+  EXPECT_EQ(success.webhook->retries, 2);
+  EXPECT_TRUE(success.webhook->required);
 }
 
 TEST(LoaderTest, MisspelledKeyReportsExactLineAndColumn) {
@@ -178,7 +253,7 @@ TEST(LoaderTest, TopLevelMustBeAMapOfKnownSections) {
   LoadResult unknown = Load("profile: {}\n");
   EXPECT_TRUE(HasError(unknown, 1, 1,
                        "unknown key \"profile\" in the top level (did you mean \"profiles\"? "
-                       "known: server, credentials, profiles, routes)"));
+                       "known: server, s3, credentials, profiles, routes)"));
   EXPECT_TRUE(HasError(Load("routes: []\nroutes: []\n"), 2, 1,
                        "duplicate key \"routes\" in the top level (first at line 1)"));
 }

@@ -51,6 +51,7 @@ TEST(ProfilesTest, MinimalProfileGetsTheDocumentedDefaults) {
   EXPECT_TRUE(rules.object_headers.empty());
   ASSERT_NE(profile.signing_credentials, nullptr);
   EXPECT_EQ(profile.signing_credentials->access_key_id(), "AKIDEXAMPLE");
+  EXPECT_EQ(profile.server_credentials, profile.signing_credentials);
 }
 
 TEST(ProfilesTest, EveryKeyMapsToItsRule) {
@@ -275,6 +276,99 @@ TEST(ProfilesTest, ProfileMustBeAMapAndWellNamed) {
                        "profile \"p\": expected a map (key: value lines), got nothing (null)"));
   EXPECT_TRUE(HasError(Load("profiles:\n  \"my profile\": {}\n"), 2, 3,
                        "profiles: invalid name \"my profile\""));
+}
+
+// --- server_credentials ------------------------------------------------------------------------
+
+// Credential "main" (lines 2-4) and "server" (lines 5-7), then profile "p" from line 8, whose
+// `extra` keys start at line 15.
+std::string TwoCredentialsYaml(std::string_view extra) {
+  return "credentials:\n"                        // 1
+         "  main:\n"                             // 2
+         "    access_key_id: AKIDEXAMPLE\n"      // 3
+         "    secret_env: TEST_SECRET\n"         // 4
+         "  server:\n"                           // 5
+         "    access_key_id: AKIDSERVER\n"       // 6
+         "    secret_env: TEST_SECRET\n"         // 7
+         "profiles:\n"                           // 8
+         "  p:\n"                                // 9
+         "    credentials: main\n"               // 10
+         "    bucket: mybucket\n"                // 11
+         "    region: eu-west-1\n"               // 12
+         "    size: {max: 1MiB}\n"               // 13
+         "    content_types: [\"image/*\"]\n" +  // 14
+         std::string(extra);
+}
+
+TEST(ProfilesTest, ServerCredentialsDefaultToTheSigningCredentials) {
+  LoadResult result = Load(TwoCredentialsYaml(""));
+  const Profile& profile = OnlyProfile(result);
+  ASSERT_NE(profile.server_credentials, nullptr);
+  EXPECT_EQ(profile.server_credentials, profile.signing_credentials);
+  EXPECT_EQ(profile.server_credentials->access_key_id(), "AKIDEXAMPLE");
+}
+
+TEST(ProfilesTest, ServerCredentialsByName) {
+  LoadResult result = Load(TwoCredentialsYaml("    server_credentials: server\n"));
+  const Profile& profile = OnlyProfile(result);
+  ASSERT_NE(profile.server_credentials, nullptr);
+  EXPECT_EQ(profile.server_credentials->access_key_id(), "AKIDSERVER");
+  ASSERT_NE(profile.signing_credentials, nullptr);
+  EXPECT_EQ(profile.signing_credentials->access_key_id(), "AKIDEXAMPLE");
+  // The policy names the signing key, never the server key.
+  EXPECT_EQ(profile.rules.access_key_id, "AKIDEXAMPLE");
+
+  // Naming the signing key pair again is allowed (and the same as leaving it out).
+  LoadResult same = Load(TwoCredentialsYaml("    server_credentials: main\n"));
+  EXPECT_EQ(OnlyProfile(same).server_credentials, OnlyProfile(same).signing_credentials);
+}
+
+TEST(ProfilesTest, ServerCredentialsAreSharedBetweenProfiles) {
+  LoadResult result = Load(TwoCredentialsYaml(
+      "    server_credentials: server\n"
+      "  q: {credentials: main, server_credentials: server, bucket: other, region: r, "
+      "size: {max: 1}, content_types: [\"*/*\"]}\n"));
+  ASSERT_TRUE(result.ok()) << ErrorsToString(result);
+  EXPECT_EQ(result.snapshot->profiles.at("p").server_credentials,
+            result.snapshot->profiles.at("q").server_credentials);
+}
+
+TEST(ProfilesTest, UndefinedServerCredentialsAtTheValue) {
+  LoadResult result = Load(TwoCredentialsYaml("    server_credentials: sever\n"));
+  ASSERT_EQ(result.errors.size(), 1u) << ErrorsToString(result);
+  EXPECT_TRUE(HasError(result, 15, 25,
+                       "profile \"p\": server_credentials: no credentials named \"sever\" (did "
+                       "you mean \"server\"? defined: main, server)"));
+  EXPECT_TRUE(HasError(Load("profiles:\n  p: {credentials: x, server_credentials: y, bucket: b1b, "
+                            "region: r, size: {max: 1}, content_types: [a/b]}\n"),
+                       2, 43, "server_credentials: no credentials named \"y\" (none are defined)"));
+}
+
+TEST(ProfilesTest, ServerCredentialsWrongType) {
+  LoadResult list = Load(TwoCredentialsYaml("    server_credentials: [server]\n"));
+  EXPECT_TRUE(
+      HasError(list, 15, 25, "profile \"p\": server_credentials: expected a string, got a list"));
+  LoadResult empty = Load(TwoCredentialsYaml("    server_credentials:\n"));
+  EXPECT_TRUE(
+      HasError(empty, 15, 5, "profile \"p\": server_credentials: expected a string, got nothing"));
+  LoadResult misspelled = Load(TwoCredentialsYaml("    server_credential: server\n"));
+  EXPECT_TRUE(HasError(misspelled, 15, 5,
+                       "unknown key \"server_credential\" in profile \"p\" (did you mean "
+                       "\"server_credentials\"?"));
+}
+
+TEST(ProfilesTest, BrokenServerCredentialIsNotReportedTwice) {
+  // The key pair's own error is enough: the reference to it is not blamed too.
+  const std::string yaml =
+      "credentials:\n"
+      "  main: {access_key_id: AKIDEXAMPLE, secret_env: TEST_SECRET}\n"
+      "  server: {access_key_id: AKIDSERVER, secret_env: MISSING}\n"
+      "profiles:\n"
+      "  p: {credentials: main, server_credentials: server, bucket: b1b, region: r, size: {max: "
+      "1}, content_types: [a/b]}\n";
+  LoadResult result = Load(yaml);
+  ASSERT_EQ(result.errors.size(), 1u) << ErrorsToString(result);
+  EXPECT_TRUE(HasError(result, 3, 51, "environment variable MISSING is not set"));
 }
 
 // --- signature versions ------------------------------------------------------------------------

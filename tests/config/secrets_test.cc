@@ -211,5 +211,63 @@ TEST(SecretBufferTest, ToSecretKeyKeepsTheBytes) {
   EXPECT_EQ(key.reveal(), kSecret);
 }
 
+// ReadConfiguredSecret on its own: the choice of the one source, shared by credentials and
+// webhooks (see credentials_test.cc and success_settings_test.cc for them in context).
+class ReadConfiguredSecretTest : public ::testing::Test {
+ protected:
+  bool Read(const std::string& yaml, const EnvironmentLookup& env,
+            const std::string& base_dir = "/nonexistent") {
+    root_ = YAML::Load(yaml);
+    const MapReader map =
+        MapReader::Closed(root_, Scope{"webhook \"w\"", ""},
+                          {"url", "secret_file", "secret_credential", "secret_env"}, diag_);
+    return ReadConfiguredSecret(map, base_dir, env, diag_, secret_);
+  }
+  std::string Errors() {
+    std::string out;
+    for (const ConfigError& e : diag_.TakeSorted()) out += e.ToString() + "\n";
+    return out;
+  }
+
+  YAML::Node root_;
+  Diagnostics diag_{"f.yaml"};
+  SecretBuffer secret_;
+};
+
+TEST_F(ReadConfiguredSecretTest, EachSource) {
+  TempDir dir;
+  dir.Write("s", std::string(kSecret) + "\n", 0600);
+  ASSERT_TRUE(Read("secret_file: s\n", MapEnvironment({}), dir.path())) << Errors();
+  EXPECT_EQ(secret_.value(), kSecret);
+  ASSERT_TRUE(
+      Read("secret_credential: s\n", MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}})))
+      << Errors();
+  EXPECT_EQ(secret_.value(), kSecret);
+  ASSERT_TRUE(Read("url: x\nsecret_env: V\n", MapEnvironment({{"V", std::string(kSecret)}})))
+      << Errors();
+  EXPECT_EQ(secret_.value(), kSecret);
+  EXPECT_TRUE(diag_.empty());
+}
+
+TEST_F(ReadConfiguredSecretTest, NoneOrSeveral) {
+  EXPECT_FALSE(Read("url: x\n", MapEnvironment({})));
+  EXPECT_FALSE(Read("secret_env: V\nsecret_file: s\n", MapEnvironment({{"V", "x"}})));
+  EXPECT_EQ(Errors(),
+            "f.yaml:1:1: webhook \"w\": missing the secret: give one of secret_file, "
+            "secret_credential or secret_env\n"
+            "f.yaml:2:1: webhook \"w\": give only one of secret_file, secret_credential or "
+            "secret_env (secret_env is already given)\n");
+}
+
+TEST_F(ReadConfiguredSecretTest, AFailedReadLeavesNothingBehindAndShowsNothing) {
+  EXPECT_FALSE(Read("secret_env: V\n", MapEnvironment({{"V", std::string(kSecret) + "\nmore"}})));
+  EXPECT_TRUE(secret_.value().empty());
+  const std::string errors = Errors();
+  EXPECT_EQ(errors.find(kSecret), std::string::npos) << errors;
+  EXPECT_NE(errors.find("f.yaml:1:13: webhook \"w\": secret_env: the secret contains a control"),
+            std::string::npos)
+      << errors;
+}
+
 }  // namespace
 }  // namespace s3upload::config::internal

@@ -17,6 +17,7 @@ TEST(ServerSettingsTest, DefaultsWhenAbsent) {
   EXPECT_EQ(result.snapshot->server.max_body_bytes, 64u * 1024);
   EXPECT_EQ(result.snapshot->server.io_timeout, seconds(30));
   EXPECT_EQ(result.snapshot->server.idle_timeout, seconds(300));
+  EXPECT_EQ(result.snapshot->server.max_outbound_calls, std::nullopt);
 }
 
 TEST(ServerSettingsTest, EmptySectionKeepsDefaults) {
@@ -31,8 +32,10 @@ TEST(ServerSettingsTest, AllValues) {
       "  threads: 32\n"
       "  max_body_size: 1MiB\n"
       "  io_timeout: 1m\n"
-      "  idle_timeout: 1h\n");
+      "  idle_timeout: 1h\n"
+      "  max_outbound_calls: 4\n");
   ASSERT_TRUE(result.ok()) << config_test::ErrorsToString(result);
+  EXPECT_EQ(result.snapshot->server.max_outbound_calls, 4);
   EXPECT_EQ(result.snapshot->server.threads, 32);
   EXPECT_EQ(result.snapshot->server.max_body_bytes, 1024u * 1024);
   EXPECT_EQ(result.snapshot->server.io_timeout, seconds(60));
@@ -59,6 +62,45 @@ TEST(ServerSettingsTest, Limits) {
   EXPECT_TRUE(HasError(result, 4, 15, "server.io_timeout: must be between 1s and 86400s"));
   EXPECT_TRUE(HasError(result, 5, 17, "server.idle_timeout: must be between 1s and 86400s"));
   EXPECT_FALSE(Load("server: {threads: 1025}").ok());
+}
+
+TEST(ServerSettingsTest, MaxOutboundCalls) {
+  EXPECT_EQ(Load("server: {max_outbound_calls: 1}").snapshot->server.max_outbound_calls, 1);
+  EXPECT_EQ(Load("server: {max_outbound_calls: 1024}").snapshot->server.max_outbound_calls, 1024);
+  // Not tied to threads: a cap above the thread count simply never refuses.
+  EXPECT_EQ(
+      Load("server: {threads: 2, max_outbound_calls: 16}").snapshot->server.max_outbound_calls, 16);
+
+  LoadResult result = Load(
+      "server:\n"
+      "  max_outbound_calls: 0\n"
+      "  max_outbond_calls: 4\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.errors.size(), 2u) << config_test::ErrorsToString(result);
+  EXPECT_TRUE(
+      HasError(result, 2, 23, "server.max_outbound_calls: must be between 1 and 1024, got 0"));
+  EXPECT_TRUE(HasError(result, 3, 3,
+                       "unknown key \"max_outbond_calls\" in section \"server\" (did you mean "
+                       "\"max_outbound_calls\"?"));
+  EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls: 1025\n"), 2, 23,
+                       "must be between 1 and 1024, got 1025"));
+  EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls: half\n"), 2, 23,
+                       "server.max_outbound_calls: expected a whole number, got \"half\""));
+  EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls: -1\n"), 2, 23,
+                       "server.max_outbound_calls: must not be negative"));
+  EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls: {n: 1}\n"), 2, 23,
+                       "server.max_outbound_calls: expected an integer, got a map"));
+  // An empty value is reported at its key.
+  EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls:\n"), 2, 3,
+                       "server.max_outbound_calls: expected an integer, got nothing (null)"));
+}
+
+TEST(ServerSettingsTest, TimeoutsAreWholeSeconds) {
+  EXPECT_EQ(Load("server: {io_timeout: 2000ms}").snapshot->server.io_timeout, seconds(2));
+  EXPECT_TRUE(HasError(Load("server:\n  io_timeout: 1500ms\n"), 2, 15,
+                       "server.io_timeout: must be a whole number of seconds"));
+  EXPECT_TRUE(HasError(Load("server:\n  idle_timeout: 500ms\n"), 2, 17,
+                       "server.idle_timeout: must be between 1s and 86400s, got 500ms"));
 }
 
 TEST(ServerSettingsTest, WrongTypesAndUnknownKeys) {

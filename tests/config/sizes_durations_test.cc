@@ -6,6 +6,7 @@
 namespace s3upload::config::internal {
 namespace {
 
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(ParseUnsignedTest, AcceptsPlainDecimal) {
@@ -76,19 +77,54 @@ TEST(ParseDurationTest, SecondsMinutesHours) {
   EXPECT_EQ(*ParseDuration("2h"), seconds(7200));
 }
 
+TEST(ParseDurationTest, Milliseconds) {
+  EXPECT_EQ(*ParseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(*ParseDuration("0ms"), milliseconds(0));
+  EXPECT_EQ(*ParseDuration("2000ms"), seconds(2));
+  EXPECT_EQ(*ParseDuration("1ms"), milliseconds(1));
+  // A bare number is still seconds, never milliseconds.
+  EXPECT_EQ(*ParseDuration("500"), milliseconds(500'000));
+  EXPECT_EQ(ParseDuration("1500ms")->count(), 1500);
+}
+
 TEST(ParseDurationTest, RefusesOtherSpellings) {
-  for (const char* text : {"", "s", "15 m", "15M", "15min", "1d", "1.5h", "-1", "-1s", "+1s",
-                           "1h30m", "015m", "ms", "10ms"}) {
+  for (const char* text : {"",      "s",      "15 m",  "15M",  "15min", "1d",    "1.5h", "-1",
+                           "-1s",   "+1s",    "1h30m", "015m", "ms",    "10 ms", "10MS", "10Ms",
+                           "10mss", "10msec", "1.5ms", "10us", "-10ms", "010ms", "10sm"}) {
     EXPECT_FALSE(ParseDuration(text).ok()) << text;
   }
 }
 
+TEST(ParseDurationTest, MessageShowsTheForm) {
+  const std::string message = ParseDuration("10 ms").status().message();
+  EXPECT_NE(message.find("ms, s, m or h"), std::string::npos) << message;
+  EXPECT_NE(message.find("500ms"), std::string::npos) << message;
+  EXPECT_NE(message.find("\"10 ms\""), std::string::npos) << message;
+  EXPECT_NE(ParseDuration("-5ms").status().message().find("negative"), std::string::npos);
+}
+
 TEST(ParseDurationTest, RefusesOverflow) {
-  EXPECT_EQ(ParseDuration("9223372036854775807s")->count(), 9223372036854775807LL);
-  EXPECT_FALSE(ParseDuration("9223372036854775808").ok());
-  EXPECT_NE(ParseDuration("2562047788015216h").status().message().find("too large"),
+  // The result is in milliseconds, a signed 64-bit count.
+  EXPECT_EQ(ParseDuration("9223372036854775807ms")->count(), 9223372036854775807LL);
+  EXPECT_NE(ParseDuration("9223372036854775808ms").status().message().find("too large"),
             std::string::npos);
-  EXPECT_TRUE(ParseDuration("2562047788015215h").ok());
+  EXPECT_EQ(ParseDuration("9223372036854775s")->count(), 9223372036854775000LL);
+  EXPECT_FALSE(ParseDuration("9223372036854776s").ok());
+  EXPECT_FALSE(ParseDuration("9223372036854776").ok());
+  EXPECT_TRUE(ParseDuration("153722867280912m").ok());
+  EXPECT_FALSE(ParseDuration("153722867280913m").ok());
+  EXPECT_TRUE(ParseDuration("2562047788015h").ok());
+  EXPECT_NE(ParseDuration("2562047788016h").status().message().find("too large"),
+            std::string::npos);
+  EXPECT_FALSE(ParseDuration("99999999999999999999999ms").ok());
+}
+
+TEST(FormatDurationTest, SecondsWhenWholeElseMilliseconds) {
+  EXPECT_EQ(FormatDuration(seconds(0)), "0s");
+  EXPECT_EQ(FormatDuration(seconds(600)), "600s");
+  EXPECT_EQ(FormatDuration(milliseconds(2000)), "2s");
+  EXPECT_EQ(FormatDuration(milliseconds(100)), "100ms");
+  EXPECT_EQ(FormatDuration(milliseconds(1500)), "1500ms");
 }
 
 }  // namespace

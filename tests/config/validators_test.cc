@@ -174,6 +174,92 @@ TEST(CheckRedirectUrlTest, AbsoluteHttpUrls) {
   }
 }
 
+TEST(CheckRedirectUrlTest, MessagesNameTheUrl) {
+  EXPECT_EQ(CheckRedirectUrl("/blank.html").message(),
+            "invalid redirect URL \"/blank.html\" (expected an absolute http:// or https:// URL)");
+  EXPECT_EQ(CheckRedirectUrl("https://e.com/a b").message(),
+            "invalid redirect URL \"https://e.com/a b\": spaces, control and non-ASCII characters "
+            "must be percent-encoded");
+  EXPECT_EQ(CheckRedirectUrl("https:///x").message(),
+            "invalid redirect URL \"https:///x\": the host is missing");
+}
+
+TEST(CheckWebhookUrlTest, AbsoluteHttpUrlsWithPathAndQuery) {
+  for (const char* url : {"https://app.example.com/hooks/upload", "http://127.0.0.1:8080/hook",
+                          "https://app", "https://app.example.com:8443/a/b?c=d&e=f",
+                          "http://[::1]:9000/hook", "https://app.example.com/hooks/@team?to=a@b"}) {
+    EXPECT_TRUE(CheckWebhookUrl(url).ok()) << url << ": " << CheckWebhookUrl(url).message();
+  }
+}
+
+TEST(CheckWebhookUrlTest, RefusesAnythingElse) {
+  for (const char* url :
+       {"", "/hook", "app.example.com/hook", "ftp://app.example.com/", "https://", "https:///x",
+        "https://app.example.com/a b", "https://app.example.com/\x01", "https://app.example.com/ä",
+        "https://app.example.com:99999/", "https://bad_host.example.com/", "HTTPS://app/",
+        "https://app.example.com/#x", "https://app.example.com/hook#"}) {
+    EXPECT_FALSE(CheckWebhookUrl(url).ok()) << url;
+  }
+}
+
+TEST(CheckWebhookUrlTest, UserInfoIsRefusedWithoutRepeatingIt) {
+  for (const char* url : {"https://user:hunter2@app.example.com/hook", "https://hunter2@app/",
+                          "http://u:hunter2@[::1]:80/", "user:hunter2@app.example.com/hook"}) {
+    const Status status = CheckWebhookUrl(url);
+    ASSERT_FALSE(status.ok()) << url;
+    EXPECT_NE(status.message().find("must not contain a user name or password"), std::string::npos)
+        << status.message();
+    EXPECT_EQ(status.message().find("hunter2"), std::string::npos) << status.message();
+  }
+}
+
+TEST(CheckThumbnailTemplateTest, AcceptsTheThreePlaceholdersAnywhereSensible) {
+  for (const char* url :
+       {"https://cdn.example.com/{key}", "https://{bucket}.s3.amazonaws.com/{key}",
+        "https://cdn.example.com/{bucket}/{key}?id={uuid}", "https://{uuid}.example.com/",
+        "http://127.0.0.1:8080/t/{key}{uuid}", "https://cdn.example.com/icon.png",
+        "https://cdn.example.com/{key}#x"}) {
+    EXPECT_TRUE(CheckThumbnailTemplate(url).ok())
+        << url << ": " << CheckThumbnailTemplate(url).message();
+  }
+}
+
+TEST(CheckThumbnailTemplateTest, RefusesUnknownPlaceholdersAndBadUrls) {
+  struct Case {
+    const char* url;
+    const char* message;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"https://cdn.example.com/{name}",
+            "unknown placeholder {name} (allowed: {bucket}, "
+            "{key}, {uuid})"},
+           {"https://cdn.example.com/{bucke}",
+            "unknown placeholder {bucke} (did you mean {bucket}?"},
+           {"https://cdn.example.com/{UUID}", "(did you mean {uuid}?"},
+           {"https://cdn.example.com/{user}", "unknown placeholder {user}"},
+           {"https://cdn.example.com/{ key }", "unknown placeholder { key }"},
+           {"https://cdn.example.com/{}", "unknown placeholder {}"},
+           {"https://cdn.example.com/{{key}}", "\"{\" without \"}\""},
+           {"https://cdn.example.com/{key", "\"{\" without \"}\""},
+           {"https://cdn.example.com/}", "\"}\" without \"{\""},
+           {"https://{key}/", "{key} cannot be part of the host"},
+           {"https://x{key}y.example.com/a", "{key} cannot be part of the host"},
+           {"{bucket}://cdn.example.com/", "expected an absolute http:// or https:// URL"},
+           {"//cdn.example.com/{key}", "expected an absolute http:// or https:// URL"},
+           {"https://cdn.example.com/{key} x", "spaces, control and non-ASCII"},
+           {"https://{bucket}_x.example.com/", "invalid host name"},
+           {"https://u:p@cdn.example.com/{key}", "user names or passwords"},
+       }) {
+    const Status status = CheckThumbnailTemplate(c.url);
+    ASSERT_FALSE(status.ok()) << c.url;
+    EXPECT_NE(status.message().find(c.message), std::string::npos)
+        << c.url << ": " << status.message();
+    // Messages quote the template as written, not the URL it was checked as.
+    EXPECT_NE(status.message().find(std::string("\"") + c.url), std::string::npos)
+        << status.message();
+  }
+}
+
 TEST(NormaliseMetadataNameTest, LowerCasedWithoutPrefix) {
   EXPECT_EQ(*NormaliseMetadataName("qqfilename"), "qqfilename");
   EXPECT_EQ(*NormaliseMetadataName("QQFileName"), "qqfilename");

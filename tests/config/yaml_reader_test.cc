@@ -197,6 +197,39 @@ TEST_F(YamlReaderTest, ReadSizeAndDuration) {
   EXPECT_NE(errors.find("d: expected a duration"), std::string::npos) << errors;
 }
 
+TEST_F(YamlReaderTest, ReadDurationTakesMillisecondsOnlyInWholeSeconds) {
+  EXPECT_EQ(ReadDuration(FieldOf("d: 2000ms\n", "d"), seconds(1), seconds(3600), diag_),
+            seconds(2));
+  EXPECT_TRUE(diag_.empty());
+  EXPECT_FALSE(ReadDuration(FieldOf("d: 1500ms\n", "d"), seconds(1), seconds(3600), diag_));
+  // Out of range is said first: "between 1s and ..." is the more useful message.
+  EXPECT_FALSE(ReadDuration(FieldOf("d: 500ms\n", "d"), seconds(1), seconds(3600), diag_));
+  EXPECT_EQ(Errors(),
+            "f.yaml:1:4: profile \"p\": d: must be a whole number of seconds (this setting has "
+            "no finer resolution), got 1500ms\n"
+            "f.yaml:1:4: profile \"p\": d: must be between 1s and 3600s, got 500ms\n");
+}
+
+TEST_F(YamlReaderTest, ReadDurationMs) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ReadDurationMs(FieldOf("d: 250ms\n", "d"), milliseconds(100), seconds(60), diag_),
+            milliseconds(250));
+  EXPECT_EQ(ReadDurationMs(FieldOf("d: 2\n", "d"), milliseconds(100), seconds(60), diag_),
+            seconds(2));
+  EXPECT_EQ(ReadDurationMs(FieldOf("d: 1m\n", "d"), milliseconds(100), seconds(60), diag_),
+            seconds(60));
+  EXPECT_EQ(ReadDurationMs(FieldOf("d: 100ms\n", "d"), milliseconds(100), seconds(60), diag_),
+            milliseconds(100));
+  EXPECT_TRUE(diag_.empty());
+  EXPECT_FALSE(ReadDurationMs(FieldOf("d: 99ms\n", "d"), milliseconds(100), seconds(60), diag_));
+  EXPECT_FALSE(ReadDurationMs(FieldOf("d: 60001ms\n", "d"), milliseconds(100), seconds(60), diag_));
+  EXPECT_FALSE(ReadDurationMs(FieldOf("d: [1s]\n", "d"), milliseconds(100), seconds(60), diag_));
+  EXPECT_EQ(Errors(),
+            "f.yaml:1:4: profile \"p\": d: must be between 100ms and 60s, got 99ms\n"
+            "f.yaml:1:4: profile \"p\": d: must be between 100ms and 60s, got 60001ms\n"
+            "f.yaml:1:4: profile \"p\": d: expected a duration (e.g. 15m), got a list\n");
+}
+
 TEST_F(YamlReaderTest, ReadScalarListKeepsItemPositions) {
   std::optional<std::vector<Item>> items = ReadScalarList(FieldOf("l: [a, 'b', 3]\n", "l"), diag_);
   ASSERT_TRUE(items);

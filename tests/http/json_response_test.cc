@@ -51,6 +51,7 @@ TEST(ReasonPhrase, KnownAndUnknown) {
   EXPECT_EQ(ReasonPhrase(200), "OK");
   EXPECT_EQ(ReasonPhrase(405), "Method Not Allowed");
   EXPECT_EQ(ReasonPhrase(413), "Payload Too Large");
+  EXPECT_EQ(ReasonPhrase(422), "Unprocessable Content");
   EXPECT_EQ(ReasonPhrase(299), "Unknown");
 }
 

@@ -261,26 +261,45 @@ def _merge(base, overrides):
     return result
 
 
+# The credential profile_yaml() adds for server_credentials="server", and its secret file.
+SERVER_CREDENTIAL = "server"
+SERVER_SECRET_FILE = "server.secret"
+
+
 def profile_yaml(bucket="itest", endpoint="http://localhost:7580", **overrides):
     """A complete configuration file (YAML text) with one profile "test" and the standard routes.
 
     Keyword arguments replace the profile's keys (see default_profile()); a dict value is merged
     into the default dict (size={"max": 1000} keeps min), and None removes a key so that the
-    responder's own default applies. Two keywords are not profile keys:
-      server={...}   a top-level `server:` section (e.g. {"max_body_size": "1KiB"})
-      routes=[...]   replaces the list of routes
+    responder's own default applies. These keywords are not profile keys:
+      server={...}       a top-level `server:` section (e.g. {"max_body_size": "1KiB"})
+      s3={...}           a top-level `s3:` section (e.g. {"timeout": "1500ms", "retries": 1})
+      credentials={...}  more named credentials, added to (or replacing) "signing"
+      routes=[...]       replaces the list of routes
     Credentials "signing": access_key_id = current_access_key() (radosgw's once rgw() was used,
     else AKIAIOSFODNN7EXAMPLE); the secret from secret_file "signing.secret" beside the config,
-    which Responder writes.
+    which Responder writes. A profile with server_credentials="server" (and no "server" in
+    credentials=) also gets credential "server": the same access key, its secret from secret_file
+    "server.secret", which Responder writes too (see SERVER_CREDENTIAL).
     """
     server = overrides.pop("server", None)
+    s3 = overrides.pop("s3", None)
+    extra_credentials = overrides.pop("credentials", None) or {}
     routes = overrides.pop("routes", None) or default_routes()
     profile = _merge(default_profile(bucket, endpoint), overrides)
     document = {}
     if server:
         document["server"] = server
-    document["credentials"] = {
+    if s3:
+        document["s3"] = s3
+    credentials = {
         "signing": {"access_key_id": current_access_key(), "secret_file": "signing.secret"}}
+    if profile.get("server_credentials") == SERVER_CREDENTIAL and \
+            SERVER_CREDENTIAL not in extra_credentials:
+        credentials[SERVER_CREDENTIAL] = {"access_key_id": current_access_key(),
+                                          "secret_file": SERVER_SECRET_FILE}
+    credentials.update(copy.deepcopy(extra_credentials))
+    document["credentials"] = credentials
     document["profiles"] = {"test": profile}
     document["routes"] = routes
     return "# written by tests/integration/harness.py\n" + to_yaml(document)
@@ -787,14 +806,17 @@ def wait_for_socket(address, proc=None, timeout=10.0, log_path=None):
 class Responder:
     """The built binary, started with its own config and secret in a fresh temp dir.
 
-    Responder(config_yaml, secret=None, threads=4, extra_args=(), listen=None)
+    Responder(config_yaml, secret=None, threads=4, extra_args=(), listen=None, files=None)
       secret None: current_secret() (radosgw's once rgw() was used, else AWS's example secret)
       listen None: unix:<dir>/fcgi.sock; else any --listen value ("127.0.0.1:9123", "unix:/x")
+      files: {name: text} written (mode 0600) beside the config, e.g. a webhook secret file; if
+             the config names SERVER_SECRET_FILE and files does not, it gets `secret` too
+      threads None: no --threads (the config's server.threads applies)
     Starts at construction; a context manager that stops it (and checks for sanitizer reports).
     """
 
     def __init__(self, config_yaml, secret=None, threads=4, extra_args=(), listen=None,
-                 env=None, start_timeout=10.0):
+                 env=None, start_timeout=10.0, files=None):
         if not Path(BINARY).exists():
             raise RuntimeError(f"responder binary {BINARY} not found: build it (scripts/build asan)"
                                f" or set S3US_BINARY")
@@ -805,10 +827,12 @@ class Responder:
         self.secret = current_secret() if secret is None else secret
         self._final_log = None
         self.write_config(config_yaml)
-        fd = os.open(self.secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(self.secret + "\n")
-        os.chmod(self.secret_path, 0o600)
+        files = dict(files or {})
+        if SERVER_SECRET_FILE not in files and SERVER_SECRET_FILE in config_yaml:
+            files[SERVER_SECRET_FILE] = self.secret
+        files["signing.secret"] = self.secret
+        for name, text in files.items():
+            self.write_private_file(name, text if text.endswith("\n") else text + "\n")
         if listen is None:
             listen = f"unix:{self.dir / 'fcgi.sock'}"
         self.listen = listen
@@ -868,6 +892,15 @@ class Responder:
 
     def raw_connection(self, timeout=10.0):
         return RawFcgiConnection(self.address, timeout)
+
+    def write_private_file(self, name, text):
+        """Writes `text` to <dir>/<name>, readable by the owner only (as secrets must be)."""
+        path = self.dir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+        return str(path)
 
     def write_config(self, config_yaml):
         """Replaces config.yaml (atomically, by rename); send SIGHUP to make it count."""

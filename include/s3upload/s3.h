@@ -1,0 +1,110 @@
+// s3: the S3 client the responder uses with its server key: HEAD and DELETE of one object (more
+// multipart calls come later), and presigned GET URLs. Requests are signed with aws/ (the one SigV4
+// implementation) and sent through outbound/ (libcurl, retries, the concurrency cap).
+//
+// Contract
+// - ObjectStore is what handlers see; S3Client is the real one, tests use fakes.
+// - One bucket per client, addressed virtual-hosted ("<bucket>.<endpoint host>") or path-style
+//   ("<endpoint host>/<bucket>"), on AWS or any S3-compatible endpoint, http or https. The key is
+//   encoded as SigV4 requires ("/" + UriEncode(key)), every request carries x-amz-date and
+//   x-amz-content-sha256 and is signed with the server credentials for the bucket's region.
+// - Head distinguishes "no such object" (404) from failures. Delete treats a missing object as
+//   deleted (S3 itself answers 204 for both).
+// - Failures are values: kUnavailable (could not reach S3 within the deadline, or 5xx after the
+//   retries), kBusy (the outbound cap is reached), kDenied (403), kRejected (any other 4xx).
+//
+// Thread-safety: S3Client is safe to use from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "s3upload/aws.h"
+#include "s3upload/outbound.h"
+#include "s3upload/verify.h"
+
+namespace s3upload::s3 {
+
+struct BucketLocation {
+  std::string endpoint;  // scheme://host[:port], no trailing slash
+  verify::Addressing addressing = verify::Addressing::kVirtualHosted;
+  std::string bucket;
+  std::string region;
+};
+
+struct ObjectHead {
+  std::uint64_t size = 0;
+  std::string etag;          // as S3 sends it, with its double quotes
+  std::string content_type;  // empty when S3 sent none
+};
+
+struct NotFound {};
+struct Deleted {};
+
+struct Error {
+  enum class Kind { kUnavailable, kBusy, kDenied, kRejected };
+  Kind kind = Kind::kUnavailable;
+  long http_status = 0;  // 0 when no HTTP answer came back
+  std::string message;   // for the log (S3's error code and message when there is one)
+};
+
+using HeadResult = std::variant<ObjectHead, NotFound, Error>;
+using DeleteResult = std::variant<Deleted, Error>;
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  virtual HeadResult Head(const std::string& key) = 0;
+  virtual DeleteResult Delete(const std::string& key) = 0;
+  // A presigned GET URL for the object, valid for `expires` from `now`. No network call.
+  virtual std::string PresignGet(const std::string& key, std::chrono::seconds expires,
+                                 aws::TimePoint now) = 0;
+};
+
+// The URL of an object (no query), its Host header value, and the canonical URI that SigV4 signs.
+struct ObjectAddress {
+  std::string url;
+  std::string host;
+  std::string canonical_uri;
+};
+ObjectAddress AddressOf(const BucketLocation& location, const std::string& key);
+
+// The signed request for `method` on `key` at time `now` (empty payload), as S3Client sends it.
+// Exposed so that tests can compare it byte for byte with an independent signer.
+outbound::HttpRequest SignedObjectRequest(std::string_view method, const BucketLocation& location,
+                                          const std::string& key,
+                                          const aws::Credentials& credentials, aws::TimePoint now);
+
+// A presigned GET URL (SigV4 query signing, X-Amz-SignedHeaders=host, UNSIGNED-PAYLOAD).
+std::string PresignedGetUrl(const BucketLocation& location, const std::string& key,
+                            const aws::Credentials& credentials, aws::TimePoint now,
+                            std::chrono::seconds expires);
+
+class S3Client final : public ObjectStore {
+ public:
+  S3Client(BucketLocation location, std::shared_ptr<const aws::Credentials> credentials,
+           outbound::Transport& transport, outbound::Limiter& limiter,
+           outbound::CallOptions options, std::function<aws::TimePoint()> clock = nullptr);
+
+  HeadResult Head(const std::string& key) override;
+  DeleteResult Delete(const std::string& key) override;
+  std::string PresignGet(const std::string& key, std::chrono::seconds expires,
+                         aws::TimePoint now) override;
+
+  const BucketLocation& location() const { return location_; }
+
+ private:
+  outbound::CallOutcome Call(std::string_view method, const std::string& key);
+
+  BucketLocation location_;
+  std::shared_ptr<const aws::Credentials> credentials_;
+  outbound::Transport& transport_;
+  outbound::Limiter& limiter_;
+  outbound::CallOptions options_;
+  std::function<aws::TimePoint()> clock_;
+};
+
+}  // namespace s3upload::s3

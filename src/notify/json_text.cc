@@ -1,0 +1,118 @@
+// UTF-8 decoding and JSON.stringify-style string literals for the webhook event. The event is
+// signed over its exact bytes, so they must be well-formed UTF-8 JSON that any receiver parses to
+// the same text: client-supplied names may hold any bytes, and those are replaced, not passed on.
+#include "notify/json_text.h"
+
+namespace s3upload::notify::internal {
+namespace {
+
+constexpr std::string_view kReplacementCharacter = "\xef\xbf\xbd";  // U+FFFD
+
+bool InRange(unsigned char byte, unsigned char low, unsigned char high) {
+  return byte >= low && byte <= high;
+}
+
+}  // namespace
+
+Utf8Step DecodeUtf8Step(std::string_view text, std::size_t offset) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(offset);
+  if (lead < 0x80) return {1, true};
+  // The trailing bytes a lead byte needs, and the range its first trailing byte must be in: the
+  // narrower ranges after E0, ED, F0 and F4 are what exclude overlong forms, surrogates and code
+  // points above U+10FFFF (Unicode table 3-7).
+  std::size_t trailing = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xbf;
+  if (InRange(lead, 0xc2, 0xdf)) {
+    trailing = 1;
+  } else if (lead == 0xe0) {
+    trailing = 2;
+    low = 0xa0;
+  } else if (lead == 0xed) {
+    trailing = 2;
+    high = 0x9f;
+  } else if (InRange(lead, 0xe1, 0xef)) {
+    trailing = 2;
+  } else if (lead == 0xf0) {
+    trailing = 3;
+    low = 0x90;
+  } else if (InRange(lead, 0xf1, 0xf3)) {
+    trailing = 3;
+  } else if (lead == 0xf4) {
+    trailing = 3;
+    high = 0x8f;
+  } else {
+    return {1, false};  // a continuation byte, C0, C1 or F5..FF: never the start of a character
+  }
+  std::size_t length = 1;
+  while (length <= trailing && offset + length < text.size() &&
+         InRange(byte(offset + length), low, high)) {
+    ++length;
+    low = 0x80;
+    high = 0xbf;
+  }
+  return {length, length == trailing + 1};
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Step step = DecodeUtf8Step(text, i);
+    if (!step.valid) return false;
+    i += step.length;
+  }
+  return true;
+}
+
+std::string JsonStringLiteral(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Step step = DecodeUtf8Step(text, i);
+    if (!step.valid) {
+      out += kReplacementCharacter;
+    } else if (step.length > 1) {
+      out += text.substr(i, step.length);
+    } else {
+      const auto c = static_cast<unsigned char>(text[i]);
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (c < 0x20) {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0x0f];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    i += step.length;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace s3upload::notify::internal

@@ -1,0 +1,162 @@
+// S3Client: HEAD and DELETE of one object through outbound/ (retries, deadline, concurrency cap),
+// each attempt signed afresh, and the answers turned into the values handlers decide on.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "s3upload/s3.h"
+
+namespace s3upload::s3 {
+namespace {
+
+// S3's error bodies are short; anything longer is not worth a log line.
+constexpr std::size_t kMaxLoggedText = 200;
+
+// The text of the first <tag>...</tag> in `xml`, or "" (a plain search: the result only goes to
+// the log, so a malformed body just yields less detail).
+std::string_view XmlElement(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const std::size_t start = xml.find(open);
+  if (start == std::string_view::npos) return {};
+  const std::size_t text_start = start + open.size();
+  const std::size_t end = xml.find(close, text_start);
+  if (end == std::string_view::npos) return {};
+  return xml.substr(text_start, std::min(end - text_start, kMaxLoggedText));
+}
+
+// "S3 DELETE answered 403 (AccessDenied: Access Denied)"; a HEAD answer has no body, so only the
+// status.
+std::string AnswerMessage(std::string_view method, const outbound::HttpResponse& response) {
+  std::string message =
+      "S3 " + std::string(method) + " answered " + std::to_string(response.status);
+  const std::string_view code = XmlElement(response.body, "Code");
+  const std::string_view text = XmlElement(response.body, "Message");
+  if (!code.empty() || !text.empty()) {
+    message += " (";
+    message += code;
+    if (!code.empty() && !text.empty()) message += ": ";
+    message += text;
+    message += ")";
+  }
+  return message;
+}
+
+// The error for an HTTP answer that is neither success nor "not found".
+Error AnswerError(std::string_view method, const outbound::HttpResponse& response) {
+  Error error;
+  error.http_status = response.status;
+  error.message = AnswerMessage(method, response);
+  if (response.status == 403) {
+    error.kind = Error::Kind::kDenied;
+  } else if (response.status >= 500) {
+    // Still 5xx after the retries (or the deadline cut them short).
+    error.kind = Error::Kind::kUnavailable;
+  } else {
+    // Other 4xx, and 3xx too: a redirect from S3 means a wrong region or endpoint in the
+    // configuration, which no retry fixes.
+    error.kind = Error::Kind::kRejected;
+  }
+  return error;
+}
+
+Error CallFailure(std::string_view method, const outbound::CallOutcome& outcome) {
+  const auto& failure = std::get<outbound::CallError>(outcome.result);
+  Error error;
+  if (failure.kind == outbound::FailureKind::kBusy) {
+    error.kind = Error::Kind::kBusy;
+    error.message = "S3 " + std::string(method) + " not tried: " + failure.message;
+  } else {
+    error.kind = Error::Kind::kUnavailable;
+    error.message = "S3 " + std::string(method) + " failed after " +
+                    std::to_string(outcome.attempts) + " attempt(s): " + failure.message;
+  }
+  return error;
+}
+
+bool IsSuccess(long status) { return status >= 200 && status <= 299; }
+
+std::optional<std::uint64_t> ParseSize(std::string_view text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+S3Client::S3Client(BucketLocation location, std::shared_ptr<const aws::Credentials> credentials,
+                   outbound::Transport& transport, outbound::Limiter& limiter,
+                   outbound::CallOptions options, std::function<aws::TimePoint()> clock)
+    : location_(std::move(location)),
+      credentials_(std::move(credentials)),
+      transport_(transport),
+      limiter_(limiter),
+      options_(std::move(options)),
+      clock_(clock ? std::move(clock) : [] { return std::chrono::system_clock::now(); }) {}
+
+outbound::CallOutcome S3Client::Call(std::string_view method, const std::string& key) {
+  // Signed per attempt: x-amz-date must be within S3's 15-minute skew window when each attempt
+  // is sent, and a retry after a backoff is a new request.
+  return outbound::CallWithRetries(
+      transport_, limiter_,
+      [&](int /*attempt*/) {
+        return SignedObjectRequest(method, location_, key, *credentials_, clock_());
+      },
+      options_);
+}
+
+HeadResult S3Client::Head(const std::string& key) {
+  const outbound::CallOutcome outcome = Call("HEAD", key);
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("HEAD", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  if (response.status == 404) return NotFound{};
+  if (!IsSuccess(response.status)) return AnswerError("HEAD", response);
+
+  const std::optional<std::string_view> length = response.Header("content-length");
+  const std::optional<std::uint64_t> size = length ? ParseSize(*length) : std::nullopt;
+  if (!size) {
+    // The size is what the caller checks; an answer without it cannot be trusted to be S3's.
+    return Error{
+        Error::Kind::kUnavailable, response.status,
+        "S3 HEAD answered " + std::to_string(response.status) + " without a valid Content-Length"};
+  }
+  ObjectHead head;
+  head.size = *size;
+  head.etag = std::string(response.Header("etag").value_or(""));
+  head.content_type = std::string(response.Header("content-type").value_or(""));
+  return head;
+}
+
+DeleteResult S3Client::Delete(const std::string& key) {
+  const outbound::CallOutcome outcome = Call("DELETE", key);
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("DELETE", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  // S3 answers 204 whether or not the object existed; some S3-compatible stores say 404. Either
+  // way the object is not there any more, which is what the caller asked for. A missing bucket
+  // is not a missing object but a configuration error, and must not read as success.
+  if (IsSuccess(response.status)) return Deleted{};
+  if (response.status == 404 && XmlElement(response.body, "Code") != "NoSuchBucket") {
+    return Deleted{};
+  }
+  return AnswerError("DELETE", response);
+}
+
+std::string S3Client::PresignGet(const std::string& key, std::chrono::seconds expires,
+                                 aws::TimePoint now) {
+  return PresignedGetUrl(location_, key, *credentials_, now, expires);
+}
+
+}  // namespace s3upload::s3
