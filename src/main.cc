@@ -259,6 +259,13 @@ int main(int argc, char** argv) {
               {"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},
               {"routes", std::to_string(snapshot->routes.size())}});
   WarnAboutConfiguration(*snapshot);
+  if ((*application)->max_outbound_calls() >= options.threads) {
+    log::Write(log::Level::kWarning,
+               "max_outbound_calls is not below the worker threads: a slow or dead S3 or webhook "
+               "could occupy every worker and stop signing",
+               {{"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},
+                {"threads", std::to_string(options.threads)}});
+  }
 
   ApplicationHandler handler(**application);
   fcgi::Server server(std::move(*socket), options, handler);

@@ -11,8 +11,10 @@ context managers, and as a last resort at interpreter exit.
 
 What is here:
     rgw() / Rgw                   radosgw (boto3 client, buckets)
-    profile_yaml()                a complete config; default_profile(), default_routes(), to_yaml()
-    Responder                     the binary on a unix socket, its log, signals, reload
+    profile_yaml()                a complete config; default_profile(), default_routes(), to_yaml();
+                                  s3=/credentials= sections, server_credentials="server"
+    Responder                     the binary on a unix socket, its log, signals, reload; extra
+                                  private files beside its config (files=, e.g. webhook secrets)
     cgi_fcgi_request()            one request through the real client cgi-fcgi (libfcgi-bin)
     RawFcgiConnection             a hand-written FastCGI client (partial requests, FCGI_KEEP_CONN)
     Nginx                         a real nginx with its own prefix, in front of a responder

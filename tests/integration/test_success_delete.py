@@ -22,6 +22,8 @@ What each part shows (issue 3, "What it must show"):
 * S3DownTest: with the proxy refusing or swallowing connections, success and delete answer a JSON
   502 within s3.timeout; 5xx is retried, 4xx is not; a burst larger than the thread pool does not
   keep sign requests waiting (some of the burst get 503);
+* OutboundTest: with both outbound permits held by hung calls, success and delete answer 503 at
+  once without reaching S3; sequential calls reuse their S3 connections;
 * WebhookFailureTest / ShutdownAfterWebhookFailuresTest: a webhook that is down, slow or answers
   500 fails the upload (502) when required and does not when optional, within its timeout; after
   that the responder signs promptly and stops on SIGTERM within a second or two, sanitizer-clean.
@@ -33,7 +35,6 @@ skipped with that reason; the proxy and receiver self-tests always run.
 import concurrent.futures
 import datetime
 import hashlib
-import json
 import os
 import re
 import signal
@@ -100,10 +101,13 @@ def setUpModule():
 def tearDownModule():
     errors = []
     for name, responder in list(_responders.items()):
+        started = time.monotonic()
         try:
             responder.stop()
         except AssertionError as e:  # a sanitizer report or a hang: report it
             errors.append(f"responder {name}: {e}")
+        if time.monotonic() - started > 3:
+            errors.append(f"responder {name} took {time.monotonic() - started:.1f}s to stop")
     _responders.clear()
     for bucket, key in _created:
         try:
@@ -920,6 +924,46 @@ class S3DownTest(HandlerTest):
         self.assertLess(signs[0][2], last_hung, "the sign requests did not overlap the hung calls")
         PROXY.set_mode("forward")
         self.assertEqual(sign_once(self.r)[0].status, 200)
+
+
+class OutboundTest(HandlerTest):
+    def test_cap_reached_is_503_at_once_for_success_and_delete(self):
+        # max_outbound_calls 2: two success calls hang on S3 and hold both permits
+        hung = [put_direct(os.urandom(100)) for _ in range(2)]
+        other = put_direct(os.urandom(100))
+        PROXY.set_mode("blackhole")
+        PROXY.reset()
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(call_success, self.r, success_fields(up)) for up in hung]
+            self.assertEqual(len(PROXY.wait_for_requests(2, timeout=S3_TIMEOUT)), 2,
+                             PROXY.summary())
+            for what, call in {
+                    "success": lambda: call_success(self.r, success_fields(other)),
+                    "delete": lambda: call_delete(self.r, other.uuid, other.key),
+                    "delete (POST)": lambda: call_delete(self.r, other.uuid, other.key,
+                                                         via="POST")}.items():
+                with self.subTest(what):
+                    resp, elapsed = call()
+                    self.assertJsonError(resp, 503, prevent_retry=False)
+                    self.assertLess(elapsed, 0.5, f"{what}: 503 after {elapsed:.2f}s")
+            for future in futures:
+                self.assertEqual(future.result()[0].status, 502)
+        self.assertEqual(PROXY.request_count, 2, f"a call beyond the cap reached S3: "
+                                                 f"{PROXY.summary()}")
+        PROXY.set_mode("forward")
+        self.assertEqual(head_direct(other.key)["etag"], other.etag)
+
+    def test_connections_to_s3_are_reused(self):
+        ups = [put_direct(os.urandom(100)) for _ in range(6)]
+        PROXY.reset()
+        for up in ups:
+            self.assertEqual(call_success(self.r, success_fields(up))[0].status, 200)
+        for up in ups:
+            self.assertEqual(call_delete(self.r, up.uuid, up.key)[0].status, 204)
+        self.assertEqual(PROXY.methods().count("HEAD"), 6, PROXY.summary())
+        self.assertEqual(PROXY.methods().count("DELETE"), 6, PROXY.summary())
+        self.assertLessEqual(PROXY.connection_count, 3,
+                             f"12 sequential calls, few connections expected: {PROXY.summary()}")
 
 
 class WebhookFailureTest(HandlerTest):

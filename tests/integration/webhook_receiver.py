@@ -16,7 +16,8 @@ request that arrives is recorded, whatever the answer; the signature header
     X-Upload-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 
 is checked the way an application should (verify_signature): a v1 entry matches the body, and
-the timestamp is at most max_age seconds (5 minutes) from now. Standard library only.
+the timestamp is at most max_age seconds (5 minutes) from now. Standard library only
+(and s3_proxy.pick_port).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import socket
 import threading
 import time
 from typing import Any, List, Optional, Tuple
+
+from s3_proxy import pick_port
 
 SIGNATURE_HEADER = "X-Upload-Signature"
 EVENT_ID_HEADER = "X-Upload-Event-Id"
@@ -110,7 +113,9 @@ class WebhookReceiver:
     def __init__(self, secret: str, port: Optional[int] = None, max_age: int = MAX_AGE):
         self.secret = secret
         self.max_age = max_age
-        self.port = port or _free_port()
+        # below the ephemeral range, like S3Proxy's: while "down" the port is unbound, and no
+        # outgoing connection may take it as its local port meanwhile
+        self.port = port or pick_port()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._calls: List[Call] = []
@@ -282,9 +287,3 @@ class WebhookReceiver:
             do_GET = _handle
 
         return Handler
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
