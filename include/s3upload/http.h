@@ -52,8 +52,18 @@ struct Response {
 // "OK", "Not Found", ... for the Status line; "Unknown" for codes we never send.
 std::string_view ReasonPhrase(int status);
 
-// A JSON string literal (with the quotes) with every control character, quote, backslash and
-// non-UTF-8 byte escaped, so client input can be quoted safely.
+// Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text);
+
+// A JSON string literal (with the quotes) exactly as JavaScript's JSON.stringify writes the string:
+// '"' and '\' escaped, \b \f \n \r \t for those controls, \u00xx for the other controls,
+// everything else as is. Ill-formed UTF-8 becomes U+FFFD, one per maximal ill-formed subpart (as
+// TextDecoder and Python's errors="replace" do), so every receiver decodes the same text.
+std::string JsonStringify(std::string_view text);
+
+// JsonStringify, and also <, >, & and U+2028/U+2029 escaped as \u00xx / \u2028: for replies to
+// browsers, so that client input can be quoted safely (a reply sniffed as HTML carries no markup;
+// old eval-based JSON parsers do not break).
 std::string JsonQuote(std::string_view text);
 
 // A response with a JSON body and Content-Type: application/json.

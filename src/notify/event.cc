@@ -2,33 +2,32 @@
 // the application receives (and the MAC over them) are testable without any HTTP.
 #include <string>
 
-#include "notify/json_text.h"
+#include "s3upload/http.h"
 #include "s3upload/notify.h"
 
 namespace s3upload::notify {
 
 std::string EventJson(const UploadEvent& event) {
-  using internal::JsonStringLiteral;
   // Built by hand rather than with a JSON writer: the key order and the escaping are part of the
   // contract (the receiver verifies the MAC over these bytes, and may log or compare them).
   std::string out = R"({"event":"upload.confirmed","profile":)";
-  out += JsonStringLiteral(event.profile);
+  out += http::JsonStringify(event.profile);
   out += R"(,"bucket":)";
-  out += JsonStringLiteral(event.bucket);
+  out += http::JsonStringify(event.bucket);
   out += R"(,"key":)";
-  out += JsonStringLiteral(event.key);
+  out += http::JsonStringify(event.key);
   out += R"(,"uuid":)";
-  out += JsonStringLiteral(event.uuid);
+  out += http::JsonStringify(event.uuid);
   out += R"(,"name":)";
-  out += JsonStringLiteral(event.name);
+  out += http::JsonStringify(event.name);
   out += R"(,"size":)";
   out += std::to_string(event.size);
   out += R"(,"etag":)";
-  out += JsonStringLiteral(event.etag);
+  out += http::JsonStringify(event.etag);
   out += R"(,"content_type":)";
-  out += JsonStringLiteral(event.content_type);
+  out += http::JsonStringify(event.content_type);
   out += R"(,"user":)";
-  out += event.user.empty() ? std::string("null") : JsonStringLiteral(event.user);
+  out += event.user.empty() ? std::string("null") : http::JsonStringify(event.user);
   out += '}';
   return out;
 }

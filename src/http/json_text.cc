@@ -1,9 +1,11 @@
-// UTF-8 decoding and JSON.stringify-style string literals for the webhook event. The event is
-// signed over its exact bytes, so they must be well-formed UTF-8 JSON that any receiver parses to
-// the same text: client-supplied names may hold any bytes, and those are replaced, not passed on.
-#include "notify/json_text.h"
+// JSON string literals and UTF-8 decoding: one implementation for every JSON text the responder
+// writes itself (replies to browsers, webhook events). Client-supplied text may hold any bytes;
+// what we write is always well-formed UTF-8 JSON that every receiver parses to the same text.
+#include <string>
 
-namespace s3upload::notify::internal {
+#include "s3upload/http.h"
+
+namespace s3upload::http {
 namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xef\xbf\xbd";  // U+FFFD
@@ -12,7 +14,13 @@ bool InRange(unsigned char byte, unsigned char low, unsigned char high) {
   return byte >= low && byte <= high;
 }
 
-}  // namespace
+// One decoding step at text[offset]: either a whole well-formed UTF-8 sequence, or the longest
+// prefix of one that is ill-formed (at least one byte), which stands for one U+FFFD: the "maximal
+// subpart" substitution of Unicode chapter 3.
+struct Utf8Step {
+  std::size_t length = 1;
+  bool valid = false;
+};
 
 Utf8Step DecodeUtf8Step(std::string_view text, std::size_t offset) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
@@ -55,28 +63,30 @@ Utf8Step DecodeUtf8Step(std::string_view text, std::size_t offset) {
   return {length, length == trailing + 1};
 }
 
-bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const Utf8Step step = DecodeUtf8Step(text, i);
-    if (!step.valid) return false;
-    i += step.length;
-  }
-  return true;
-}
+enum class Audience { kAnyJsonParser, kBrowser };
 
-std::string JsonStringLiteral(std::string_view text) {
+std::string WriteJsonString(std::string_view text, Audience audience) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const bool for_browser = audience == Audience::kBrowser;
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
   for (std::size_t i = 0; i < text.size();) {
     const Utf8Step step = DecodeUtf8Step(text, i);
+    const std::string_view sequence = text.substr(i, step.length);
+    i += step.length;
     if (!step.valid) {
       out += kReplacementCharacter;
-    } else if (step.length > 1) {
-      out += text.substr(i, step.length);
+    } else if (sequence.size() > 1) {
+      if (for_browser && sequence == "\xe2\x80\xa8") {
+        out += "\\u2028";
+      } else if (for_browser && sequence == "\xe2\x80\xa9") {
+        out += "\\u2029";
+      } else {
+        out += sequence;
+      }
     } else {
-      const auto c = static_cast<unsigned char>(text[i]);
+      const auto c = static_cast<unsigned char>(sequence[0]);
       switch (c) {
         case '"':
           out += "\\\"";
@@ -100,7 +110,7 @@ std::string JsonStringLiteral(std::string_view text) {
           out += "\\t";
           break;
         default:
-          if (c < 0x20) {
+          if (c < 0x20 || (for_browser && (c == 0x7f || c == '<' || c == '>' || c == '&'))) {
             out += "\\u00";
             out += kHex[c >> 4];
             out += kHex[c & 0x0f];
@@ -109,10 +119,26 @@ std::string JsonStringLiteral(std::string_view text) {
           }
       }
     }
-    i += step.length;
   }
   out += '"';
   return out;
 }
 
-}  // namespace s3upload::notify::internal
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Step step = DecodeUtf8Step(text, i);
+    if (!step.valid) return false;
+    i += step.length;
+  }
+  return true;
+}
+
+std::string JsonStringify(std::string_view text) {
+  return WriteJsonString(text, Audience::kAnyJsonParser);
+}
+
+std::string JsonQuote(std::string_view text) { return WriteJsonString(text, Audience::kBrowser); }
+
+}  // namespace s3upload::http
