@@ -61,7 +61,7 @@ bool IsValidUtf8(std::string_view text);
 // TextDecoder and Python's errors="replace" do), so every receiver decodes the same text.
 std::string JsonStringify(std::string_view text);
 
-// JsonStringify, and also <, >, & and U+2028/U+2029 escaped as \u00xx / \u2028: for replies to
+// JsonStringify, and also DEL, <, >, & and U+2028/U+2029 escaped (\u00xx, \u2028): for replies to
 // browsers, so that client input can be quoted safely (a reply sniffed as HTML carries no markup;
 // old eval-based JSON parsers do not break).
 std::string JsonQuote(std::string_view text);
