@@ -1,18 +1,21 @@
-// app: the one function the FastCGI layer calls. Owns the current configuration snapshot and what is
-// built from it (one S3 client per profile), dispatches a request to its handler, and reloads the
-// configuration on demand.
+// app: the one function the FastCGI layer calls. Owns the current configuration snapshot and what
+// is built from it (one S3 client per profile), dispatches a request to its handler, and reloads
+// the configuration on demand.
 //
 // Contract
 // - Handle never throws and always returns a complete response: 413 when the body was over the
-//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer. Every
-//   error response is JSON.
-// - Each request runs against one snapshot (and its S3 clients) from start to end. Reload builds a new
-//   snapshot from the same file; if it has errors they are logged (file:line:column) and the running
-//   snapshot stays. A successful reload is visible to the next request; requests in flight finish on
-//   the old one.
-// - Process-wide, not reloaded: the outbound HTTP transport (its connection pool), the cap on outbound
-//   calls (server.max_outbound_calls, else half the worker threads, at least 1) and the webhook
-//   notifier.
+//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer.
+//   Every error response is JSON.
+// - Each request runs against one snapshot (and its S3 clients) from start to end. Reload builds a
+// new
+//   snapshot from the same file; if it has errors they are logged (file:line:column) and the
+//   running snapshot stays. A successful reload is visible to the next request; requests in flight
+//   finish on the old one.
+// - Process-wide, not reloaded: the outbound HTTP transport (its connection pool), the cap on
+// outbound
+//   calls (server.max_outbound_calls, else half the worker threads, at least 1), the webhook
+//   notifier and the metrics (requests by route and status, in flight, signatures, refusals by rule
+//   — read from the handlers' log fields —, outbound call durations, reloads).
 //
 // Thread-safety: Handle, Reload, MaxBodyBytes and generation may be called concurrently.
 #pragma once
@@ -28,6 +31,7 @@
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
 #include "s3upload/http.h"
+#include "s3upload/metrics.h"
 #include "s3upload/notify.h"
 #include "s3upload/outbound.h"
 #include "s3upload/status.h"
@@ -37,7 +41,7 @@ namespace s3upload::app {
 using Clock = std::function<aws::TimePoint()>;
 
 struct Options {
-  Clock clock;             // default: the system clock
+  Clock clock;  // default: the system clock
   // The worker threads (--threads); sizes the outbound cap when the configuration does not.
   // Unset: server.threads of the configuration.
   std::optional<int> worker_threads;
@@ -65,9 +69,14 @@ class Application {
   std::uint64_t generation() const { return generation_.load(); }
   std::shared_ptr<const config::Snapshot> snapshot() const;
   int max_outbound_calls() const;
+  const metrics::Registry& metrics() const { return *metrics_; }
 
  private:
+  http::Response Dispatch(const http::Request& request, std::string& route_label) const;
+  void CountResponse(const std::string& route_label, const http::Response& response) const;
+
   Options options_;
+  std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<outbound::Limiter> limiter_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::atomic<std::shared_ptr<Runtime>> runtime_;

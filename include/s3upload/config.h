@@ -32,8 +32,9 @@ namespace s3upload::config {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/s3-upload-signer/config.yaml";
 
-enum class HandlerKind { kSign, kSuccess, kDelete, kHealth };
-std::string_view HandlerName(HandlerKind kind);  // "sign", "success", "delete", "health"
+enum class HandlerKind { kSign, kSuccess, kDelete, kHealth, kMetrics };
+// "sign", "success", "delete", "health", "metrics"
+std::string_view HandlerName(HandlerKind kind);
 
 // The webhook the success handler calls after a confirmed upload (see notify.h for the format).
 struct WebhookSettings {
@@ -78,7 +79,7 @@ struct Route {
   bool is_prefix = false;
   std::vector<std::string> methods;  // upper case, e.g. {"POST"}
   HandlerKind handler = HandlerKind::kSign;
-  const Profile* profile = nullptr;  // into the same Snapshot; null only for health
+  const Profile* profile = nullptr;  // into the same Snapshot; null for health and metrics
 };
 
 // The responder's own calls to S3.

@@ -7,16 +7,20 @@
 // - sign: Fine Uploader's signature endpoint. Verifies the whole request with verify/ before any
 //   signature is computed; a refusal answers HTTP 500 {"invalid": true} (what Fine Uploader S3
 //   expects) and names the refusing rule in the log fields, never in the body.
-// - success: Fine Uploader's uploadSuccess endpoint. Parses the urlencoded body, refuses (without any
-//   S3 call) a bucket or key the profile's rules do not allow for this caller, HEADs the object with
-//   the server key and checks it exists, its size, content type and (simple uploads) ETag; a
+// - success: Fine Uploader's uploadSuccess endpoint. Parses the urlencoded body, refuses (without
+// any
+//   S3 call) a bucket or key the profile's rules do not allow for this caller, HEADs the object
+//   with the server key and checks it exists, its size, content type and (simple uploads) ETag; a
 //   violation deletes the object (success.delete_invalid) and answers a non-2xx
 //   {"error": ..., "preventRetry": true}. Then the webhook, if any, and 200 {"success": true, ...}
 //   with the webhook's members merged in.
 // - delete: Fine Uploader's deleteFile endpoint, DELETE <route>/<uuid>?key&bucket or POST with
-//   _method=DELETE; the same rules on bucket and key (refused without any S3 call); a missing object
-//   answers 204 like a deleted one; an S3 failure 502 with a JSON error.
-// - health: 200 {"status":"ok","version":...,"generation":N}.
+//   _method=DELETE; the same rules on bucket and key (refused without any S3 call); a missing
+//   object answers 204 like a deleted one; an S3 failure 502 with a JSON error.
+// - health: 200 {"status":"ok","version":...,"generation":N}; 503 {"status":"unconfigured",...}
+//   while the configuration cannot serve uploads (no profile, or no sign route: the shipped
+//   default).
+// - metrics: the counters of metrics::Registry in the Prometheus text format (text/plain).
 // - Every response is JSON; log_fields always carry "profile" when the route has one, and "refused"
 //   plus "detail" for a refusal.
 //
@@ -28,6 +32,7 @@
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
 #include "s3upload/http.h"
+#include "s3upload/metrics.h"
 #include "s3upload/notify.h"
 #include "s3upload/s3.h"
 
@@ -40,6 +45,7 @@ class Services {
   // The object store of a profile of the snapshot the request runs on (server credentials).
   virtual s3::ObjectStore& StoreFor(const config::Profile& profile) = 0;
   virtual notify::Notifier& Notifier() = 0;
+  virtual const metrics::Registry& Metrics() = 0;
 };
 
 struct Context {
@@ -47,12 +53,13 @@ struct Context {
   const config::Route& route;
   aws::TimePoint now;
   std::uint64_t config_generation = 0;
-  Services* services = nullptr;  // required by success and delete
+  Services* services = nullptr;  // required by success, delete and metrics
 };
 
 http::Response Sign(const http::Request& request, const Context& context);
 http::Response Success(const http::Request& request, const Context& context);
 http::Response Delete(const http::Request& request, const Context& context);
 http::Response Health(const http::Request& request, const Context& context);
+http::Response Metrics(const http::Request& request, const Context& context);
 
 }  // namespace s3upload::handlers

@@ -75,7 +75,8 @@ class Transport {
 };
 
 // libcurl (OpenSSL TLS). Response bodies above max_response_bytes fail as kProtocol.
-std::unique_ptr<Transport> NewCurlTransport(std::size_t max_response_bytes = std::size_t{1024} * 1024);
+std::unique_ptr<Transport> NewCurlTransport(std::size_t max_response_bytes = std::size_t{1024} *
+                                                                             1024);
 
 class Limiter {
  public:

@@ -1,10 +1,9 @@
 // The application: the current runtime (snapshot + S3 clients) and the dispatch of one request.
-#include "s3upload/app.h"
-
 #include <algorithm>
 #include <string>
 
 #include "app/runtime.h"
+#include "s3upload/app.h"
 #include "s3upload/handlers.h"
 #include "s3upload/log.h"
 #include "s3upload/routing.h"
@@ -50,10 +49,12 @@ Application::Application(std::shared_ptr<const config::Snapshot> snapshot, Optio
     : options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   if (!options_.transport) options_.transport = outbound::NewCurlTransport();
+  metrics_ = std::make_unique<metrics::Registry>();
+  metrics_->SetConfigGeneration(generation_.load());
   limiter_ = std::make_unique<outbound::Limiter>(OutboundCap(*snapshot, options_.worker_threads));
   notifier_ = std::make_unique<notify::WebhookNotifier>(*options_.transport, *limiter_);
-  runtime_.store(std::make_shared<Runtime>(std::move(snapshot), *options_.transport,
-                                                 *limiter_, *notifier_, options_.clock));
+  runtime_.store(std::make_shared<Runtime>(std::move(snapshot), *options_.transport, *limiter_,
+                                           *notifier_, *metrics_, options_.clock));
 }
 
 Application::~Application() = default;
@@ -69,6 +70,15 @@ std::size_t Application::MaxBodyBytes() const {
 }
 
 http::Response Application::Handle(const http::Request& request) const {
+  metrics_->RequestStarted();
+  std::string route_label = "none";
+  http::Response response = Dispatch(request, route_label);
+  metrics_->RequestFinished();
+  CountResponse(route_label, response);
+  return response;
+}
+
+http::Response Application::Dispatch(const http::Request& request, std::string& route_label) const {
   // One runtime for the whole request, even if a reload happens meanwhile.
   const std::shared_ptr<Runtime> runtime = runtime_.load();
   const config::Snapshot& snapshot = runtime->snapshot();
@@ -86,6 +96,8 @@ http::Response Application::Handle(const http::Request& request) const {
     return response;
   }
   const config::Route& route = *std::get<const config::Route*>(match);
+  // The configured pattern, not the request's path: the label set stays as small as the config.
+  route_label = route.is_prefix ? route.path + "*" : route.path;
   const handlers::Context context{snapshot, route, options_.clock(), generation_.load(),
                                   runtime.get()};
   switch (route.handler) {
@@ -97,20 +109,36 @@ http::Response Application::Handle(const http::Request& request) const {
       return handlers::Delete(request, context);
     case config::HandlerKind::kHealth:
       return handlers::Health(request, context);
+    case config::HandlerKind::kMetrics:
+      return handlers::Metrics(request, context);
   }
   return http::JsonError(500, "internal error");
+}
+
+void Application::CountResponse(const std::string& route_label,
+                                const http::Response& response) const {
+  metrics_->CountRequest(route_label, response.status);
+  // The handlers already say what they did in their log fields; counting reads the same facts.
+  std::string_view signed_kind, version;
+  for (const auto& [name, value] : response.log_fields) {
+    if (name == "refused") metrics_->CountRefusal(value);
+    if (name == "signed") signed_kind = value;
+    if (name == "version") version = value;
+  }
+  if (!signed_kind.empty()) metrics_->CountSignature(signed_kind, version);
 }
 
 bool Application::Reload() {
   const std::shared_ptr<const config::Snapshot> current = snapshot();
   config::LoadResult loaded = config::LoadFile(current->source_path);
   if (!loaded.ok()) {
-    log::Write(log::Level::kError, "reload failed; the running configuration stays in use",
-               {{"config", current->source_path},
-                {"generation", std::to_string(generation_.load())}});
+    log::Write(
+        log::Level::kError, "reload failed; the running configuration stays in use",
+        {{"config", current->source_path}, {"generation", std::to_string(generation_.load())}});
     for (const config::ConfigError& error : loaded.errors) {
       log::Write(log::Level::kError, error.ToString());
     }
+    metrics_->CountReload(false);
     return false;
   }
   if (OutboundCap(*loaded.snapshot, options_.worker_threads) != limiter_->max_concurrent()) {
@@ -119,8 +147,10 @@ bool Application::Reload() {
                {{"running", std::to_string(limiter_->max_concurrent())}});
   }
   runtime_.store(std::make_shared<Runtime>(std::move(loaded.snapshot), *options_.transport,
-                                                 *limiter_, *notifier_, options_.clock));
+                                           *limiter_, *notifier_, *metrics_, options_.clock));
   const std::uint64_t generation = ++generation_;
+  metrics_->CountReload(true);
+  metrics_->SetConfigGeneration(generation);
   log::Write(log::Level::kInfo, "configuration reloaded",
              {{"config", current->source_path}, {"generation", std::to_string(generation)}});
   return true;

@@ -1,12 +1,76 @@
-// One S3 client per profile, built with the snapshot (no network activity: clients connect on use).
+// One S3 client per profile, built with the snapshot (no network activity: clients connect on use),
+// and the timing of every outbound call for the metrics.
 #include "app/runtime.h"
 
 namespace s3upload::app {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::string_view Outcome(const s3::HeadResult& result) {
+  return std::holds_alternative<s3::Error>(result) ? "error" : "ok";
+}
+std::string_view Outcome(const s3::DeleteResult& result) {
+  return std::holds_alternative<s3::Error>(result) ? "error" : "ok";
+}
+
+// Decorators that time each call: the S3 client and the notifier stay free of metrics.
+class TimedObjectStore final : public s3::ObjectStore {
+ public:
+  TimedObjectStore(std::unique_ptr<s3::ObjectStore> store, metrics::Registry& metrics)
+      : store_(std::move(store)), metrics_(metrics) {}
+
+  s3::HeadResult Head(const std::string& key) override {
+    const auto started = SteadyClock::now();
+    s3::HeadResult result = store_->Head(key);
+    metrics_.ObserveOutboundCall("s3", "head", Outcome(result), SteadyClock::now() - started);
+    return result;
+  }
+  s3::DeleteResult Delete(const std::string& key) override {
+    const auto started = SteadyClock::now();
+    s3::DeleteResult result = store_->Delete(key);
+    metrics_.ObserveOutboundCall("s3", "delete", Outcome(result), SteadyClock::now() - started);
+    return result;
+  }
+  std::string PresignGet(const std::string& key, std::chrono::seconds expires,
+                         aws::TimePoint now) override {
+    return store_->PresignGet(key, expires, now);
+  }
+
+ private:
+  std::unique_ptr<s3::ObjectStore> store_;
+  metrics::Registry& metrics_;
+};
+
+class TimedNotifier final : public notify::Notifier {
+ public:
+  TimedNotifier(notify::Notifier& notifier, metrics::Registry& metrics)
+      : notifier_(notifier), metrics_(metrics) {}
+
+  notify::WebhookResult Notify(const notify::WebhookTarget& target,
+                               const notify::UploadEvent& event, aws::TimePoint now) override {
+    const auto started = SteadyClock::now();
+    notify::WebhookResult result = notifier_.Notify(target, event, now);
+    metrics_.ObserveOutboundCall(
+        "webhook", "notify",
+        std::holds_alternative<notify::WebhookFailure>(result) ? "error" : "ok",
+        SteadyClock::now() - started);
+    return result;
+  }
+
+ private:
+  notify::Notifier& notifier_;
+  metrics::Registry& metrics_;
+};
+
+}  // namespace
 
 Runtime::Runtime(std::shared_ptr<const config::Snapshot> snapshot, outbound::Transport& transport,
-                 outbound::Limiter& limiter, notify::Notifier& notifier,
+                 outbound::Limiter& limiter, notify::Notifier& notifier, metrics::Registry& metrics,
                  std::function<aws::TimePoint()> clock)
-    : snapshot_(std::move(snapshot)), notifier_(notifier) {
+    : snapshot_(std::move(snapshot)),
+      metrics_(metrics),
+      timed_notifier_(std::make_unique<TimedNotifier>(notifier, metrics)) {
   outbound::CallOptions options;
   options.connect_timeout = snapshot_->s3.connect_timeout;
   options.deadline = snapshot_->s3.timeout;
@@ -14,14 +78,18 @@ Runtime::Runtime(std::shared_ptr<const config::Snapshot> snapshot, outbound::Tra
   for (const auto& [name, profile] : snapshot_->profiles) {
     s3::BucketLocation location{profile.endpoint, profile.rules.addressing, profile.rules.bucket,
                                 profile.rules.region};
-    stores_.emplace(name, std::make_unique<s3::S3Client>(std::move(location),
-                                                         profile.server_credentials, transport,
-                                                         limiter, options, clock));
+    auto client = std::make_unique<s3::S3Client>(std::move(location), profile.server_credentials,
+                                                 transport, limiter, options, clock);
+    stores_.emplace(name, std::make_unique<TimedObjectStore>(std::move(client), metrics));
   }
 }
+
+Runtime::~Runtime() = default;
 
 s3::ObjectStore& Runtime::StoreFor(const config::Profile& profile) {
   return *stores_.find(profile.name)->second;
 }
+
+notify::Notifier& Runtime::Notifier() { return *timed_notifier_; }
 
 }  // namespace s3upload::app

@@ -8,6 +8,7 @@
 
 #include "s3upload/config.h"
 #include "s3upload/handlers.h"
+#include "s3upload/metrics.h"
 #include "s3upload/notify.h"
 #include "s3upload/outbound.h"
 #include "s3upload/s3.h"
@@ -17,19 +18,22 @@ namespace s3upload::app {
 class Runtime final : public handlers::Services {
  public:
   Runtime(std::shared_ptr<const config::Snapshot> snapshot, outbound::Transport& transport,
-          outbound::Limiter& limiter, notify::Notifier& notifier,
+          outbound::Limiter& limiter, notify::Notifier& notifier, metrics::Registry& metrics,
           std::function<aws::TimePoint()> clock);
+  ~Runtime() override;
 
   const config::Snapshot& snapshot() const { return *snapshot_; }
   const std::shared_ptr<const config::Snapshot>& shared_snapshot() const { return snapshot_; }
 
   s3::ObjectStore& StoreFor(const config::Profile& profile) override;
-  notify::Notifier& Notifier() override { return notifier_; }
+  notify::Notifier& Notifier() override;
+  const metrics::Registry& Metrics() override { return metrics_; }
 
  private:
   std::shared_ptr<const config::Snapshot> snapshot_;
-  notify::Notifier& notifier_;
-  std::map<std::string, std::unique_ptr<s3::S3Client>, std::less<>> stores_;
+  metrics::Registry& metrics_;
+  std::unique_ptr<notify::Notifier> timed_notifier_;
+  std::map<std::string, std::unique_ptr<s3::ObjectStore>, std::less<>> stores_;
 };
 
 }  // namespace s3upload::app

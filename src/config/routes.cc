@@ -18,6 +18,8 @@ std::string_view HandlerName(HandlerKind kind) {
       return "delete";
     case HandlerKind::kHealth:
       return "health";
+    case HandlerKind::kMetrics:
+      return "metrics";
   }
   return "unknown";
 }
@@ -27,7 +29,8 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
                                                       "PATCH", "DELETE", "OPTIONS"};
-constexpr std::array<std::string_view, 4> kHandlers = {"sign", "success", "delete", "health"};
+constexpr std::array<std::string_view, 5> kHandlers = {"sign", "success", "delete", "health",
+                                                       "metrics"};
 
 struct ReadRoute {
   Route route;
@@ -152,7 +155,7 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   if (std::optional<Field> field = map.Require("handler")) {
     if (std::optional<std::string> text = ReadString(*field, diag)) {
       for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kSuccess, HandlerKind::kDelete,
-                               HandlerKind::kHealth}) {
+                               HandlerKind::kHealth, HandlerKind::kMetrics}) {
         if (*text == HandlerName(kind)) {
           handler = kind;
         }
@@ -171,10 +174,11 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
 
   std::optional<Field> profile_field = map.Get("profile");
   bool profile_ok = true;
-  if (handler == HandlerKind::kHealth) {
+  if (handler == HandlerKind::kHealth || handler == HandlerKind::kMetrics) {
     if (profile_field) {
-      diag.Error(profile_field->KeyMark(),
-                 map.scope().Describe() + ": a health route takes no profile");
+      diag.Error(profile_field->KeyMark(), map.scope().Describe() + ": a " +
+                                               std::string(HandlerName(*handler)) +
+                                               " route takes no profile");
     }
   } else if (!profile_field) {
     if (handler) {

@@ -19,7 +19,9 @@ using internal::UploadError;
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    const auto lower = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -48,7 +50,8 @@ http::Response Delete(const http::Request& request, const Context& context) {
   if (is_post) {
     const auto method = FindField(*form, "_method");
     if (!method.present || method.repeated || !EqualsIgnoreCase(method.value, "DELETE")) {
-      return with_profile(UploadError(400, "a POST to the delete endpoint needs _method=DELETE", true));
+      return with_profile(
+          UploadError(400, "a POST to the delete endpoint needs _method=DELETE", true));
     }
   }
   const auto key = FindField(*form, "key");

@@ -1,15 +1,33 @@
-// The health handler: a cheap liveness answer with what an operator wants to see first.
+// The health handler: a cheap answer with what an operator wants to see first, and 503 while the
+// configuration cannot serve uploads, so that a load balancer or monitor notices an unconfigured
+// instance (the package installs one: it refuses to sign until an operator fills in a profile).
 #include <string>
 
 #include "s3upload/handlers.h"
 #include "s3upload/version.h"
 
 namespace s3upload::handlers {
+namespace {
+
+// Why the configuration cannot serve uploads, or empty when it can.
+std::string UnusableBecause(const config::Snapshot& snapshot) {
+  if (snapshot.profiles.empty()) return "no profile is configured";
+  for (const config::Route& route : snapshot.routes) {
+    if (route.handler == config::HandlerKind::kSign) return "";
+  }
+  return "no route with handler: sign is configured";
+}
+
+}  // namespace
 
 http::Response Health(const http::Request& /*request*/, const Context& context) {
-  return http::JsonResponse(
-      200, std::string(R"({"status":"ok","version":)") + http::JsonQuote(kVersion) +
-               ",\"generation\":" + std::to_string(context.config_generation) + "}");
+  const std::string reason = UnusableBecause(context.config);
+  std::string body = reason.empty() ? R"({"status":"ok")" : R"({"status":"unconfigured")";
+  body += ",\"version\":" + http::JsonQuote(kVersion);
+  body += ",\"generation\":" + std::to_string(context.config_generation);
+  if (!reason.empty()) body += ",\"reason\":" + http::JsonQuote(reason);
+  body += "}";
+  return http::JsonResponse(reason.empty() ? 200 : 503, std::move(body));
 }
 
 }  // namespace s3upload::handlers

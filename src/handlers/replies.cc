@@ -38,7 +38,8 @@ http::Response StorageFailure(const s3::Error& error) {
       break;
   }
   response.log_fields = {{"s3_error", kind}, {"detail", error.message}};
-  if (error.http_status != 0) response.log_fields.emplace_back("s3_status", std::to_string(error.http_status));
+  if (error.http_status != 0)
+    response.log_fields.emplace_back("s3_status", std::to_string(error.http_status));
   return response;
 }
 

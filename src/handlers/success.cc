@@ -140,17 +140,17 @@ http::Response Success(const http::Request& request, const Context& context) {
   if (object.size < rules.min_size || object.size > rules.max_size) {
     const bool too_large = object.size > rules.max_size;
     const std::string message =
-        too_large ? "the file is too large (" + std::to_string(object.size) +
-                        " bytes; at most " + std::to_string(rules.max_size) + " are allowed)"
-                  : "the file is too small (" + std::to_string(object.size) +
-                        " bytes; at least " + std::to_string(rules.min_size) + " are needed)";
+        too_large ? "the file is too large (" + std::to_string(object.size) + " bytes; at most " +
+                        std::to_string(rules.max_size) + " are allowed)"
+                  : "the file is too small (" + std::to_string(object.size) + " bytes; at least " +
+                        std::to_string(rules.min_size) + " are needed)";
     return with_profile(RejectObject(context, store, key.value, "success.size",
                                      std::to_string(object.size) + " bytes", message));
   }
   if (auto refusal = verify::CheckContentType(object.content_type, rules)) {
-    return with_profile(RejectObject(
-        context, store, key.value, "success.content-type", refusal->detail,
-        "files of type \"" + object.content_type + "\" are not allowed"));
+    return with_profile(
+        RejectObject(context, store, key.value, "success.content-type", refusal->detail,
+                     "files of type \"" + object.content_type + "\" are not allowed"));
   }
   // Fine Uploader sends the ETag only for simple uploads, where it is the MD5 of the bytes S3 got.
   if (profile.success.check_etag && !etag.value.empty() &&
@@ -176,27 +176,30 @@ http::Response Success(const http::Request& request, const Context& context) {
         !presigned.empty()) {
       reply.SetString("thumbnailUrl", presigned);
     } else if (profile.success.thumbnail == config::SuccessSettings::Thumbnail::kTemplate) {
-      reply.SetString("thumbnailUrl",
-                      ExpandThumbnailTemplate(profile.success.thumbnail_template, profile,
-                                              key.value, uuid_value));
+      reply.SetString("thumbnailUrl", ExpandThumbnailTemplate(profile.success.thumbnail_template,
+                                                              profile, key.value, uuid_value));
     }
   }
 
   http::Fields log_fields = {{"key", key.value}, {"size", std::to_string(object.size)}};
   if (const auto& webhook = profile.success.webhook) {
-    const notify::UploadEvent event{profile.name,        rules.bucket,
-                                    key.value,           uuid_value,
-                                    name.value,          object.size,
-                                    std::string(Unquote(object.etag)), object.content_type,
+    const notify::UploadEvent event{profile.name,
+                                    rules.bucket,
+                                    key.value,
+                                    uuid_value,
+                                    name.value,
+                                    object.size,
+                                    std::string(Unquote(object.etag)),
+                                    object.content_type,
                                     request.remote_user};
     const notify::WebhookResult result =
         context.services->Notifier().Notify(TargetOf(*webhook), event, context.now);
     if (const auto* failure = std::get_if<notify::WebhookFailure>(&result)) {
       log_fields.emplace_back("webhook_error", failure->message);
       if (webhook->required) {
-        http::Response response = UploadError(
-            502, "the upload could not be confirmed with the application; try again",
-            /*prevent_retry=*/false);
+        http::Response response =
+            UploadError(502, "the upload could not be confirmed with the application; try again",
+                        /*prevent_retry=*/false);
         response.log_fields = std::move(log_fields);
         return with_profile(std::move(response));
       }

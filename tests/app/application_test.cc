@@ -45,6 +45,9 @@ routes:
   - path: /health
     methods: [GET, HEAD]
     handler: health
+  - path: /metrics
+    methods: [GET]
+    handler: metrics
 )";
 
 class ApplicationTest : public ::testing::Test {
@@ -140,13 +143,49 @@ TEST_F(ApplicationTest, ReloadSwapsTheSnapshotAndKeepsTheOldOneOnErrors) {
   EXPECT_EQ(Call("GET", "/other").status, 200);
   EXPECT_NE(app_->snapshot(), first);
   // A request that started on the first snapshot still holds it.
-  EXPECT_EQ(first->routes.size(), 4u);
+  EXPECT_EQ(first->routes.size(), 5u);
 
   WriteFile("config.yaml", "routes: [\n");  // broken
   EXPECT_FALSE(app_->Reload());
   EXPECT_EQ(app_->generation(), 2u);
   EXPECT_EQ(Call("GET", "/other").status, 200);
   EXPECT_NE(Call("GET", "/health").body.find(R"("generation":2)"), std::string::npos);
+}
+
+TEST_F(ApplicationTest, MetricsCountRequestsRefusalsAndReloads) {
+  Call("POST", "/s3/signature", "{not json");  // refused: request.json
+  Call("POST", "/s3/signature",
+       R"({"expiration":"2000-01-01T00:00:00.000Z","conditions":[{"bucket":"mybucket"}]})");
+  Call("GET", "/nope");
+  WriteFile("config.yaml", "routes: [\n");
+  EXPECT_FALSE(app_->Reload());
+  const http::Response response = Call("GET", "/metrics");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.front().second, "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& text = response.body;
+  EXPECT_NE(text.find(R"(s3_upload_signer_requests_total{route="/s3/signature",status="400"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(s3_upload_signer_requests_total{route="/s3/signature",status="500"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(s3_upload_signer_requests_total{route="none",status="404"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(s3_upload_signer_refusals_total{rule="request.json"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(s3_upload_signer_config_reloads_total{result="failure"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find("s3_upload_signer_requests_in_flight 1\n"), std::string::npos);  // itself
+  // The profile signs v4 only, and this request does not ask for v4.
+  EXPECT_EQ(app_->metrics().CounterValue("refusals_total", {"version.not-allowed"}), 1u);
+}
+
+TEST_F(ApplicationTest, HealthIs503WhileNothingCanBeSigned) {
+  WriteFile("config.yaml", "routes:\n  - {path: /health, methods: [GET], handler: health}\n");
+  ASSERT_TRUE(app_->Reload());
+  const http::Response response = Call("GET", "/health");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_NE(response.body.find(R"("status":"unconfigured")"), std::string::npos);
+  EXPECT_NE(response.body.find(R"("reason":"no profile is configured")"), std::string::npos);
 }
 
 }  // namespace

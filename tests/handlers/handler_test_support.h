@@ -42,8 +42,8 @@ class FakeObjectStore final : public s3::ObjectStore {
 
 class FakeNotifier final : public notify::Notifier {
  public:
-  notify::WebhookResult Notify(const notify::WebhookTarget& target, const notify::UploadEvent& event,
-                               aws::TimePoint /*now*/) override {
+  notify::WebhookResult Notify(const notify::WebhookTarget& target,
+                               const notify::UploadEvent& event, aws::TimePoint /*now*/) override {
     targets.push_back(target);
     events.push_back(event);
     return result;
@@ -57,8 +57,10 @@ class FakeServices final : public Services {
  public:
   s3::ObjectStore& StoreFor(const config::Profile& /*profile*/) override { return store; }
   notify::Notifier& Notifier() override { return notifier; }
+  const metrics::Registry& Metrics() override { return metrics; }
   FakeObjectStore store;
   FakeNotifier notifier;
+  metrics::Registry metrics;
 };
 
 inline constexpr std::string_view kUuid = "a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41";
