@@ -136,6 +136,10 @@ int CheckConfig(const std::string& path) {
                  path.c_str(), loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
     return kExitFailure;
   }
+  // Valid, but maybe not finished (the packaged file starts like that): say what is missing.
+  for (const std::string& missing : config::StillToFillIn(*loaded.snapshot)) {
+    std::fprintf(stderr, "s3-upload-signer: note: %s\n", missing.c_str());
+  }
   std::fprintf(stderr, "s3-upload-signer: configuration file %s test is successful\n",
                path.c_str());
   return kExitOk;
@@ -180,15 +184,8 @@ class RunningServer {
 };
 
 void WarnAboutConfiguration(const config::Snapshot& snapshot) {
-  bool has_sign_route = false;
-  for (const config::Route& route : snapshot.routes) {
-    has_sign_route = has_sign_route || route.handler == config::HandlerKind::kSign;
-  }
-  if (!has_sign_route) {
-    log::Write(log::Level::kWarning,
-               "no sign route is configured: nothing will be signed until a profile and a route "
-               "with handler: sign are added",
-               {{"config", snapshot.source_path}});
+  for (const std::string& missing : config::StillToFillIn(snapshot)) {
+    log::Write(log::Level::kWarning, missing, {{"config", snapshot.source_path}});
   }
 }
 

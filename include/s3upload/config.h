@@ -135,6 +135,11 @@ using EnvironmentLookup = std::function<std::optional<std::string>(const std::st
 std::optional<std::string> ProcessEnvironment(const std::string& name);
 
 LoadResult LoadFile(const std::string& path, const EnvironmentLookup& env = ProcessEnvironment);
+
+// What a valid configuration still lacks before it can serve uploads ("no profile is configured",
+// ...), one sentence each; empty when it can. The package ships a file like that on purpose: it
+// starts safely and refuses to sign until an operator fills it in.
+std::vector<std::string> StillToFillIn(const Snapshot& snapshot);
 // The same from text; `file_name` is used in errors, `base_dir` resolves relative secret files.
 LoadResult LoadString(std::string_view yaml, const std::string& file_name,
                       const std::string& base_dir,

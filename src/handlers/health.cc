@@ -7,21 +7,9 @@
 #include "s3upload/version.h"
 
 namespace s3upload::handlers {
-namespace {
-
-// Why the configuration cannot serve uploads, or empty when it can.
-std::string UnusableBecause(const config::Snapshot& snapshot) {
-  if (snapshot.profiles.empty()) return "no profile is configured";
-  for (const config::Route& route : snapshot.routes) {
-    if (route.handler == config::HandlerKind::kSign) return "";
-  }
-  return "no route with handler: sign is configured";
-}
-
-}  // namespace
-
 http::Response Health(const http::Request& /*request*/, const Context& context) {
-  const std::string reason = UnusableBecause(context.config);
+  const std::vector<std::string> missing = config::StillToFillIn(context.config);
+  const std::string reason = missing.empty() ? "" : missing.front();
   std::string body = reason.empty() ? R"({"status":"ok")" : R"({"status":"unconfigured")";
   body += ",\"version\":" + http::JsonQuote(kVersion);
   body += ",\"generation\":" + std::to_string(context.config_generation);

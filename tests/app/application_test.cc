@@ -185,7 +185,7 @@ TEST_F(ApplicationTest, HealthIs503WhileNothingCanBeSigned) {
   const http::Response response = Call("GET", "/health");
   EXPECT_EQ(response.status, 503);
   EXPECT_NE(response.body.find(R"("status":"unconfigured")"), std::string::npos);
-  EXPECT_NE(response.body.find(R"("reason":"no profile is configured")"), std::string::npos);
+  EXPECT_NE(response.body.find(R"("reason":"no profile is configured)"), std::string::npos);
 }
 
 }  // namespace
