@@ -2,8 +2,9 @@
 //
 // Contract
 // - A path matches a route when it equals the route's path exactly, or, for a prefix route
-//   ("/s3/delete/*"), when it starts with the prefix and has at least one more byte. Exact routes
-//   win over prefix routes; among prefix routes the longest wins. No normalisation happens here:
+//   ("/s3/delete/*"), when it starts with the prefix and has at least one more byte, or when it is
+//   the prefix without its final '/' ("/s3/delete": Fine Uploader's POST deletes go there). Exact
+//   routes win over prefix routes; among prefix routes the longest wins. No normalisation happens here:
 //   the web server has already decoded and normalised DOCUMENT_URI.
 // - A matching path with a method no route for that path allows is MethodNotAllowed, carrying the
 //   methods that are allowed (for the Allow header), sorted and without duplicates.

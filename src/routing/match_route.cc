@@ -11,7 +11,11 @@ bool PathMatches(const config::Route& route, std::string_view path) {
   if (!route.is_prefix) {
     return path == route.path;
   }
-  return path.size() > route.path.size() && path.starts_with(route.path);
+  if (path.size() > route.path.size() && path.starts_with(route.path)) return true;
+  // "/s3/delete/*" also serves "/s3/delete": Fine Uploader's POST deletes (Internet Explorer 9 and
+  // older) go to the bare endpoint, without the uuid its DELETE requests add.
+  return !path.empty() && route.path.ends_with('/') && path.size() + 1 == route.path.size() &&
+         route.path.starts_with(path);
 }
 
 bool AllowsMethod(const config::Route& route, std::string_view method) {

@@ -252,6 +252,19 @@ TEST_F(ServerTest, DocumentUriWinsOverScriptName) {
   EXPECT_EQ(handler_.last().request_id, "abc123");
 }
 
+// nginx sends both Debian's fastcgi_params REMOTE_USER ($remote_user, which a client can set with
+// an Authorization: Basic header when nginx does no basic auth) and the snippet's own, later one
+// (the user auth_request established). The later one must win.
+TEST_F(ServerTest, ARepeatedParamTakesItsLastValue) {
+  Start(1);
+  FcgiClient client(path_);
+  client.Request({{"REQUEST_METHOD", "GET"},
+                  {"DOCUMENT_URI", "/x"},
+                  {"REMOTE_USER", "mallory"},
+                  {"REMOTE_USER", "alice"}});
+  EXPECT_EQ(handler_.last().remote_user, "alice");
+}
+
 TEST_F(ServerTest, OversizedBodyIsFlaggedAndTheConnectionIsNotKept) {
   Start(1);
   FcgiClient client(path_);

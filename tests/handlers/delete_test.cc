@@ -56,6 +56,8 @@ TEST_F(DeleteHandler, PostWithMethodOverride) {
   const std::string body = KeyQuery(AliceKey()) + "&qquuid=" + std::string(kUuid) + "&_method=DELETE";
   EXPECT_EQ(Call("POST", "/s3/delete/", "", body).status, 204);
   EXPECT_EQ(services_.store.calls, std::vector<std::string>{"DELETE " + AliceKey()});
+  // Fine Uploader posts to the bare endpoint, without the uuid in the path.
+  EXPECT_EQ(Call("POST", "/s3/delete", "", body).status, 204);
 }
 
 TEST_F(DeleteHandler, RefusalsNeverReachStorage) {
