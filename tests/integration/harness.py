@@ -1005,12 +1005,20 @@ class Nginx:
 
     The string "{port}" in http_body is replaced with the chosen port. Workers run as root (so
     they can reach the responder's socket in a root-owned temp dir) when we are root.
+
+    files: {relative path: text} written into the prefix folder before nginx starts (not
+    templated); http_body can include them by that relative path, e.g. files={"fastcgi_params":
+    ..., "snippets/x.conf": ...} and "include snippets/x.conf;", as in Debian's /etc/nginx.
     """
 
-    def __init__(self, http_body, port=None, worker_processes=1, start_timeout=10.0):
+    def __init__(self, http_body, port=None, worker_processes=1, start_timeout=10.0, files=None):
         self.dir = Path(tempfile.mkdtemp(prefix="s3us-nginx-"))
         for sub in ("logs", "tmp"):
             (self.dir / sub).mkdir()
+        for name, text in (files or {}).items():
+            path = self.dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
         self.port = port or free_port()
         self.conf_path = self.dir / "nginx.conf"
         user = "user root;\n" if os.geteuid() == 0 else ""
