@@ -18,6 +18,7 @@ What is here:
     cgi_fcgi_request()            one request through the real client cgi-fcgi (libfcgi-bin)
     RawFcgiConnection             a hand-written FastCGI client (partial requests, FCGI_KEEP_CONN)
     Nginx                         a real nginx with its own prefix, in front of a responder
+    Apache                        a real Apache httpd (apache2) with its own ServerRoot
     sign_v2/sign_v4/sign_v4_rest  independent signing, for expected values
     request_log_lines()           the responder's per-request log lines, parsed (logfmt)
     current_access_key()/current_secret()  the key pair profile_yaml()/Responder() use by default
@@ -1067,6 +1068,159 @@ class Nginx:
         _untrack(self.process)
         self._out.close()
         _rmtree(self.dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Apache httpd
+# ------------------------------------------------------------------------------------------------
+
+APACHE_BINARY = shutil.which("apache2") or "/usr/sbin/apache2"
+APACHE_MODULES_DIR = "/usr/lib/apache2/modules"
+APACHE_USER = "www-data"
+
+
+def apache_user_ids():
+    """(uid, gid) of the user Apache's children run as when started by root (www-data)."""
+    import pwd
+    entry = pwd.getpwnam(APACHE_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+class Apache:
+    """A real Apache httpd (Debian's apache2) with a ServerRoot of its own in a temp dir.
+
+    Apache(body, modules=("alias", ...), port=None)
+      body     configuration after the server-level basics (e.g. Include lines); "{port}" and
+               "{root}" in it are replaced with the port and the ServerRoot folder
+      modules  names as in /usr/lib/apache2/modules/mod_<name>.so; mpm_event is always loaded
+    The main configuration: Listen 127.0.0.1:<port>, ErrorLog <root>/logs/error.log at LogLevel
+    info (a mod_fcgid program's stderr lands there too), an access log with %u, PidFile and
+    runtime files under <root>/run, mod_fcgid's sockets and process table under <root>/fcgid
+    (when fcgid is loaded), and a hardened <Directory /> (Require all denied, Options None).
+    As root, the children run as www-data (User/Group). Runs in the foreground, tracked like the
+    responders; stop() is a graceful stop (apache2 -k graceful-stop), waited for.
+    """
+
+    def __init__(self, body, modules=(), port=None, start_timeout=15.0):
+        self.dir = Path(tempfile.mkdtemp(prefix="s3us-apache-"))
+        os.chmod(self.dir, 0o755)  # www-data: mod_fcgid's socket folder is inside
+        for sub in ("logs", "run", "htdocs"):  # not fcgid: mod_fcgid makes it for www-data
+            (self.dir / sub).mkdir()
+        self.port = port or free_port()
+        self.conf_path = self.dir / "httpd.conf"
+        self.error_log_path = self.dir / "logs/error.log"
+        self.access_log_path = self.dir / "logs/access.log"
+        self._final_error_log = None
+        self._final_access_log = None
+        self._stopped = False
+        names = ["mpm_event"] + [m for m in modules if m != "mpm_event"]
+        lines = [f"ServerRoot {self.dir}",
+                 f"DefaultRuntimeDir {self.dir}/run",
+                 f"PidFile {self.dir}/run/httpd.pid",
+                 f"Listen 127.0.0.1:{self.port}",
+                 "ServerName 127.0.0.1",
+                 f"ErrorLog {self.error_log_path}",
+                 "LogLevel info"]
+        if os.geteuid() == 0:
+            lines += [f"User {APACHE_USER}", f"Group {APACHE_USER}"]
+        lines += [f"LoadModule {name}_module {APACHE_MODULES_DIR}/mod_{name}.so" for name in names]
+        lines += ['LogFormat "%h %u \\"%r\\" %>s %b" s3us',
+                  f"CustomLog {self.access_log_path} s3us",
+                  "GracefulShutdownTimeout 10",
+                  f"DocumentRoot {self.dir}/htdocs",
+                  "<Directory />",
+                  "    Require all denied",
+                  "    Options None",
+                  "    AllowOverride None",
+                  "</Directory>"]
+        if "mime" in names:
+            lines.append("TypesConfig /etc/mime.types")
+        if "fcgid" in names:
+            lines += [f"FcgidIPCDir {self.dir}/fcgid",
+                      f"FcgidProcessTableFile {self.dir}/fcgid/shm"]
+        body = body.replace("{port}", str(self.port)).replace("{root}", str(self.dir))
+        self.conf_path.write_text("\n".join(lines) + "\n" + body + "\n")
+        check = subprocess.run([APACHE_BINARY, "-t", "-f", str(self.conf_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               stdin=subprocess.DEVNULL, timeout=30)
+        if check.returncode != 0:
+            text = check.stdout
+            _rmtree(self.dir)
+            raise RuntimeError(f"apache2 -t refused the configuration:\n{text}")
+        self._out = open(self.dir / "logs/stdout.log", "wb")
+        env = dict(os.environ)
+        for name in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
+            env.pop(name, None)
+        self.process = subprocess.Popen(
+            [APACHE_BINARY, "-f", str(self.conf_path), "-DFOREGROUND"],
+            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._out, env=env)
+        _track(self.process)
+        try:
+            wait_for_socket(("127.0.0.1", self.port), self.process, start_timeout,
+                            self.error_log_path)
+        except BaseException:
+            self._kill()
+            raise
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def error_log(self):
+        """Apache's error log (with the stderr of the programs mod_fcgid started)."""
+        if self._final_error_log is not None:
+            return self._final_error_log
+        try:
+            return self.error_log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def access_log(self):
+        if self._final_access_log is not None:
+            return self._final_access_log
+        try:
+            return self.access_log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, timeout=20.0):
+        """Graceful stop (apache2 -k graceful-stop); returns Apache's exit code."""
+        if self._stopped:
+            return self.process.returncode
+        if self.process.poll() is None and not _interrupted:
+            subprocess.run([APACHE_BINARY, "-f", str(self.conf_path), "-k", "graceful-stop"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           stdin=subprocess.DEVNULL, timeout=30)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                raise AssertionError(f"apache2 did not stop within {timeout}s of graceful-stop;"
+                                     f" error log:\n{self.error_log()[-3000:]}")
+        self._kill()
+        return self.process.returncode
+
+    def _kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if not self._stopped:
+            self._stopped = True
+            _untrack(self.process)
+            self._out.close()
+            self._final_error_log = self.error_log()
+            self._final_access_log = self.access_log()
+            _rmtree(self.dir)
 
     def __enter__(self):
         return self
