@@ -355,9 +355,10 @@ void Server::Impl::ServeOneRequest(int fd) {
     std::lock_guard lock(mutex_);
     if (stop_requested_) fcgi_request.keepConnection = 0;  // finishing: do not keep connections
   }
-  FCGX_Finish_r(&fcgi_request);  // flushes, ends the request; closes the connection unless kept
+  // The line is written before FCGX_Finish_r sends the end of the response (libfcgi buffers up to
+  // 8 KiB; only /metrics answers more): whoever gets an answer can rely on its log line being there
+  // already (tests, and operators tailing the log).
   const auto duration = SteadyClock::now() - started;
-
   if (read_ok) {
     log::LogFields fields = {{"id", request.request_id},
                              {"method", request.method},
@@ -372,6 +373,7 @@ void Server::Impl::ServeOneRequest(int fd) {
     log::Write(log::Level::kWarning, "connection failed while reading a request",
                {{"id", request.request_id}, {"method", request.method}, {"path", request.path}});
   }
+  FCGX_Finish_r(&fcgi_request);  // flushes, ends the request; closes the connection unless kept
 
   if (fcgi_request.ipcFd >= 0) {  // kept alive: back to the dispatcher until the next request
     const int kept = fcgi_request.ipcFd;

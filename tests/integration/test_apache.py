@@ -316,6 +316,16 @@ class ApacheSetup:
         if problem:
             raise RuntimeError(f"GET /health through Apache: {problem}\nerror log:\n"
                                f"{cls.apache.error_log()[-3000:]}")
+        # The responder logs a request just after answering it (and under mod_fcgid through
+        # Apache's error log): wait for this one's line, so that it cannot turn up later inside a
+        # test that counts the requests reaching the responder.
+        deadline = time.monotonic() + 5
+        while not any(f["path"] == "/health"
+                      for f in harness.request_log_lines(cls.responder_log())):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the /health request never reached the responder's log:\n"
+                                   f"{cls.responder_log()[-2000:]}")
+            time.sleep(0.02)
 
     @classmethod
     def tearDownClass(cls):
