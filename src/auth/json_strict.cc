@@ -1,0 +1,98 @@
+// Strict JSON for token headers and payloads, the same rules as verify/json_strict.cc (kept
+// separate so that auth/ does not depend on verify/'s internals). RapidJSON parses iteratively
+// and validates the raw UTF-8; the rest is checked here, also iteratively: repeated keys
+// (RapidJSON keeps both, and which one a reader sees differs between parsers - the classic way to
+// make two JWT libraries read different claims from one token) and strings whose escapes decode
+// to invalid UTF-8.
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "auth/internal.h"
+
+namespace s3upload::auth::internal {
+namespace {
+
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+JsonProblem CheckTree(const rapidjson::Value& root) {
+  std::vector<const rapidjson::Value*> pending{&root};
+  std::vector<std::string_view> names;
+  while (!pending.empty()) {
+    const rapidjson::Value* value = pending.back();
+    pending.pop_back();
+    if (value->IsString()) {
+      if (!IsValidUtf8(StringOf(*value))) return JsonProblem::kSyntax;
+    } else if (value->IsArray()) {
+      for (const rapidjson::Value& element : value->GetArray()) pending.push_back(&element);
+    } else if (value->IsObject()) {
+      names.clear();
+      for (const auto& member : value->GetObject()) {
+        const std::string_view name = StringOf(member.name);
+        if (!IsValidUtf8(name)) return JsonProblem::kSyntax;
+        names.push_back(name);
+        pending.push_back(&member.value);
+      }
+      std::sort(names.begin(), names.end());
+      if (std::adjacent_find(names.begin(), names.end()) != names.end()) {
+        return JsonProblem::kDuplicateKey;
+      }
+    }
+  }
+  return JsonProblem::kNone;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    char32_t code = 0;
+    char32_t min_code = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {  // 0xc0/0xc1 could only start overlong forms
+      length = 2;
+      code = lead & 0x1f;
+      min_code = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      code = lead & 0x0f;
+      min_code = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      code = lead & 0x07;
+      min_code = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < min_code || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
+}
+
+JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
+  // RapidJSON reads a NUL byte as the end of the input ("{...}\0anything" would parse as "{...}")
+  // and its UTF-8 stream skips a byte order mark; neither belongs in a token.
+  if (text.find('\0') != std::string_view::npos || text.starts_with("\xef\xbb\xbf")) {
+    return JsonProblem::kSyntax;
+  }
+  doc.Parse<kParseFlags>(text.data(), text.size());
+  if (doc.HasParseError()) return JsonProblem::kSyntax;
+  return CheckTree(doc);
+}
+
+}  // namespace s3upload::auth::internal

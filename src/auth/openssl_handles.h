@@ -1,0 +1,41 @@
+// RAII ownership of the OpenSSL objects auth/ uses beyond those aws/ already wraps (EVP_MAC and its
+// context come from aws/openssl_handles.h, header-only types). These belong in
+// aws/openssl_handles.h eventually; they live here so that auth/ does not touch aws/.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace s3upload::auth::internal {
+
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct EvpPkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+struct EvpMdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct BignumDeleter {
+  void operator()(BIGNUM* bn) const { BN_free(bn); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
+};
+
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+
+}  // namespace s3upload::auth::internal

@@ -1,0 +1,65 @@
+// json_strict.cc: what the token parser accepts as JSON, and what it refuses.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "auth/internal.h"
+
+namespace s3upload::auth::internal {
+namespace {
+
+JsonProblem Parse(std::string_view text) {
+  rapidjson::Document doc;
+  return ParseStrictJson(text, doc);
+}
+
+TEST(JsonStrictTest, AcceptsObjectsArraysAndScalars) {
+  EXPECT_EQ(Parse(R"({"a":1,"b":[true,null,"x"],"c":{"d":-1.5}})"), JsonProblem::kNone);
+  EXPECT_EQ(Parse("[1,2]"), JsonProblem::kNone);
+  EXPECT_EQ(Parse("{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}"), JsonProblem::kNone);
+  EXPECT_EQ(Parse(R"({"name":"m\u00fcller \ud83d\ude00"})"), JsonProblem::kNone);
+}
+
+TEST(JsonStrictTest, RefusesRepeatedKeysAtAnyDepth) {
+  EXPECT_EQ(Parse(R"({"a":1,"a":2})"), JsonProblem::kDuplicateKey);
+  EXPECT_EQ(Parse(R"({"a":1,"b":{"c":1,"c":1}})"), JsonProblem::kDuplicateKey);
+  EXPECT_EQ(Parse(R"([{"c":1},{"d":[{"e":1,"e":1}]}])"), JsonProblem::kDuplicateKey);
+  // The same key in different objects is fine.
+  EXPECT_EQ(Parse(R"({"a":{"a":1},"b":{"a":2}})"), JsonProblem::kNone);
+  // Repeated after unescaping.
+  EXPECT_EQ(Parse(R"({"alg":1,"\u0061lg":2})"), JsonProblem::kDuplicateKey);
+}
+
+TEST(JsonStrictTest, RefusesSyntaxErrorsAndTrailingData) {
+  EXPECT_EQ(Parse(""), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("hello"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{\"a\":1}x"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{\"a\":1} {}"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{'a':1}"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{\"a\":1,}"), JsonProblem::kSyntax);
+}
+
+TEST(JsonStrictTest, RefusesNulBomAndInvalidUtf8) {
+  EXPECT_EQ(Parse(std::string("{\"a\":1}\0{}", 10)), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("\xef\xbb\xbf{\"a\":1}"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{\"a\":\"\xff\"}"), JsonProblem::kSyntax);
+  EXPECT_EQ(Parse("{\"a\":\"\xc0\xaf\"}"), JsonProblem::kSyntax);  // overlong '/'
+  EXPECT_EQ(Parse(R"({"a":"\udc00"})"), JsonProblem::kSyntax);     // lone low surrogate
+  EXPECT_EQ(Parse(R"({"\ud800":1})"), JsonProblem::kSyntax);       // lone high surrogate
+}
+
+TEST(JsonStrictTest, DeepNestingDoesNotRecurse) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(Parse(deep), JsonProblem::kNone);
+}
+
+TEST(JsonStrictTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xc3\xbc\xe6\x97\xa5\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // encoded surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe6\x97"));          // truncated
+}
+
+}  // namespace
+}  // namespace s3upload::auth::internal
