@@ -1000,9 +1000,10 @@ class WebhookFailureTest(HandlerTest):
         self.assertTrue(all(c.signature_ok for c in HOOK.calls))
 
     def test_required_webhook_500(self):
-        self.required(lambda: HOOK.reply_status(500))
+        _, start = self.required(lambda: HOOK.reply_status(500))
         calls = HOOK.calls
-        self.assertEqual(len(calls), 2, f"webhook retries 1: two attempts: {calls}")
+        self.assertEqual(len(calls), 2, f"webhook retries 1: two attempts: {calls}\n"
+                                        f"responder log:\n{self.r.log_text()[start:]}")
         self.assertTrue(all(c.signature_ok for c in calls), [c.signature_problem for c in calls])
 
     def test_required_webhook_answer_not_an_object(self):
