@@ -140,6 +140,9 @@ int CheckConfig(const std::string& path) {
   for (const std::string& missing : config::StillToFillIn(*loaded.snapshot)) {
     std::fprintf(stderr, "s3-upload-signer: note: %s\n", missing.c_str());
   }
+  for (const std::string& warning : config::Warnings(*loaded.snapshot)) {
+    std::fprintf(stderr, "s3-upload-signer: warning: %s\n", warning.c_str());
+  }
   std::fprintf(stderr, "s3-upload-signer: configuration file %s test is successful\n",
                path.c_str());
   return kExitOk;
@@ -186,6 +189,9 @@ class RunningServer {
 void WarnAboutConfiguration(const config::Snapshot& snapshot) {
   for (const std::string& missing : config::StillToFillIn(snapshot)) {
     log::Write(log::Level::kWarning, missing, {{"config", snapshot.source_path}});
+  }
+  for (const std::string& warning : config::Warnings(snapshot)) {
+    log::Write(log::Level::kWarning, warning, {{"config", snapshot.source_path}});
   }
 }
 

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "s3upload/auth.h"
 #include "s3upload/aws.h"
 #include "s3upload/verify.h"
 
@@ -72,6 +73,19 @@ struct Profile {
   SuccessSettings success;
 };
 
+// Who may call a route of kind sign, success or delete (`auth` of a route). Authentication is
+// required unless a route says `auth: none`.
+struct RouteAuth {
+  enum class Kind {
+    kRemoteUser,  // the default: the user the web server authenticated (REMOTE_USER), else 401
+    kToken,       // a bearer token checked by `verifier` (Authorization: Bearer ...), else 401
+    kNone,        // anyone; REMOTE_USER is still used when the web server sets one
+  };
+  Kind kind = Kind::kRemoteUser;
+  std::string authenticator;                      // kToken: its name under `authenticators`
+  const auth::TokenVerifier* verifier = nullptr;  // kToken: into the same Snapshot
+};
+
 struct Route {
   // Exact path, or a prefix when the configured path ends in "/*" (stored without the '*';
   // used by delete, whose path carries the file's uuid).
@@ -80,6 +94,11 @@ struct Route {
   std::vector<std::string> methods;  // upper case, e.g. {"POST"}
   HandlerKind handler = HandlerKind::kSign;
   const Profile* profile = nullptr;  // into the same Snapshot; null for health and metrics
+  RouteAuth auth;                    // health and metrics: kNone (the web server guards them)
+  // When not empty, a request carrying an Origin header not in this list is refused (403): a
+  // second line against cross-site requests. Each "scheme://host[:port]", lower case, as browsers
+  // send it. A request without Origin (not from a browser's cross-origin fetch) is not refused.
+  std::vector<std::string> origins;
 };
 
 // The responder's own calls to S3.
@@ -112,6 +131,8 @@ struct Snapshot {
   ServerSettings server;
   S3Settings s3;
   std::map<std::string, Profile, std::less<>> profiles;
+  // Bearer-token checkers by name (the `authenticators` section); routes point into it.
+  std::map<std::string, auth::TokenVerifier, std::less<>> authenticators;
   std::vector<Route> routes;
 };
 
@@ -140,6 +161,9 @@ LoadResult LoadFile(const std::string& path, const EnvironmentLookup& env = Proc
 // ...), one sentence each; empty when it can. The package ships a file like that on purpose: it
 // starts safely and refuses to sign until an operator fills it in.
 std::vector<std::string> StillToFillIn(const Snapshot& snapshot);
+// What an operator should know about a valid configuration at every start and reload, one
+// sentence each: today, every sign, success or delete route with `auth: none`.
+std::vector<std::string> Warnings(const Snapshot& snapshot);
 // The same from text; `file_name` is used in errors, `base_dir` resolves relative secret files.
 LoadResult LoadString(std::string_view yaml, const std::string& file_name,
                       const std::string& base_dir,

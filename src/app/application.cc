@@ -153,6 +153,9 @@ bool Application::Reload() {
   metrics_->SetConfigGeneration(generation);
   log::Write(log::Level::kInfo, "configuration reloaded",
              {{"config", current->source_path}, {"generation", std::to_string(generation)}});
+  for (const std::string& warning : config::Warnings(*snapshot())) {
+    log::Write(log::Level::kWarning, warning, {{"config", current->source_path}});
+  }
   return true;
 }
 

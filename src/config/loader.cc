@@ -41,7 +41,7 @@ LoadResult Build(std::string_view yaml, const std::string& file_name, const std:
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   const internal::MapReader top = internal::MapReader::Closed(
-      root, internal::Scope{}, {"server", "s3", "credentials", "profiles", "routes"}, diag,
+      root, internal::Scope{}, {"server", "s3", "credentials", "profiles", "authenticators", "routes"}, diag,
       /*null_is_empty=*/true);
 
   // Built in place: routes point into `profiles`, and Snapshot can be neither copied nor moved.
@@ -53,8 +53,12 @@ LoadResult Build(std::string_view yaml, const std::string& file_name, const std:
       internal::ReadCredentialsSection(top.Get("credentials"), base_dir, env, diag);
   const internal::NameSet declared_profiles = internal::ReadProfilesSection(
       top.Get("profiles"), credentials, base_dir, env, diag, snapshot->profiles);
-  snapshot->routes =
-      internal::ReadRoutesSection(top.Get("routes"), snapshot->profiles, declared_profiles, diag);
+  const internal::NameSet declared_authenticators = internal::ReadAuthenticatorsSection(
+      top.Get("authenticators"), base_dir, env, diag, snapshot->authenticators);
+  snapshot->routes = internal::ReadRoutesSection(
+      top.Get("routes"),
+      {snapshot->profiles, declared_profiles, snapshot->authenticators, declared_authenticators},
+      diag);
   if (!diag.empty()) {
     return Fail(diag);
   }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "config/sections.h"
+#include "config/validators.h"
 #include "s3upload/status.h"
 
 namespace s3upload::config {
@@ -127,13 +128,81 @@ bool ReadMethods(const MapReader& map, Route& route, Diagnostics& diag) {
   return ok;
 }
 
+// auth: remote_user (the default), none, or the name of an authenticator.
+void ReadAuth(const MapReader& map, std::optional<HandlerKind> handler,
+              const RouteReferences& references, Route& route, Diagnostics& diag) {
+  std::optional<Field> field = map.Get("auth");
+  if (handler == HandlerKind::kHealth || handler == HandlerKind::kMetrics) {
+    route.auth.kind = RouteAuth::Kind::kNone;
+    if (field) {
+      diag.Error(field->KeyMark(), map.scope().Describe() + ": a " +
+                                       std::string(HandlerName(*handler)) +
+                                       " route takes no auth (let the web server guard it)");
+    }
+    return;
+  }
+  if (!field) {
+    return;  // kRemoteUser
+  }
+  std::optional<std::string> text = ReadString(*field, diag);
+  if (!text) {
+    return;
+  }
+  if (*text == "remote_user") {
+    route.auth.kind = RouteAuth::Kind::kRemoteUser;
+  } else if (*text == "none") {
+    route.auth.kind = RouteAuth::Kind::kNone;
+  } else if (auto it = references.authenticators.find(*text);
+             it != references.authenticators.end()) {
+    route.auth.kind = RouteAuth::Kind::kToken;
+    route.auth.authenticator = *text;
+    route.auth.verifier = &it->second;
+  } else if (!references.declared_authenticators.contains(*text)) {
+    std::vector<std::string_view> candidates = {"remote_user", "none"};
+    for (const std::string& name : references.declared_authenticators) {
+      candidates.push_back(name);
+    }
+    ValueError(*field,
+               "expected remote_user, none or the name of an authenticator, got " + Quote(*text) +
+                   " " + Alternatives(*text, candidates, "allowed"),
+               diag);
+  } else {
+    // Defined, but broken: reported with the authenticator. Still an error for this route.
+    ValueError(*field, "authenticator " + Quote(*text) + " has errors (see above)", diag);
+  }
+}
+
+// origins: ["https://app.example.com", ...], exactly as browsers send Origin.
+void ReadOrigins(const MapReader& map, Route& route, Diagnostics& diag) {
+  std::optional<Field> field = map.Get("origins");
+  if (!field) {
+    return;
+  }
+  std::optional<std::vector<Item>> items = ReadScalarList(*field, diag);
+  if (!items) {
+    return;
+  }
+  if (items->empty()) {
+    ValueError(*field, "must not be empty (leave it out to accept any Origin)", diag);
+    return;
+  }
+  for (Item& item : *items) {
+    if (Status status = CheckOrigin(item.text); !status.ok()) {
+      ItemError(*field, item, status.message(), diag);
+      continue;
+    }
+    route.origins.push_back(std::move(item.text));
+  }
+}
+
 std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
-                                      const ProfileMap& profiles, const NameSet& declared,
-                                      Diagnostics& diag) {
+                                      const RouteReferences& references, Diagnostics& diag) {
+  const ProfileMap& profiles = references.profiles;
+  const NameSet& declared = references.declared_profiles;
   const std::size_t errors_before = diag.count();
-  const MapReader map =
-      MapReader::Closed(node, Scope{"route " + std::to_string(number), ""},
-                        {"path", "methods", "method", "handler", "profile"}, diag);
+  const MapReader map = MapReader::Closed(
+      node, Scope{"route " + std::to_string(number), ""},
+      {"path", "methods", "method", "handler", "profile", "auth", "origins"}, diag);
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -199,6 +268,8 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
       profile_ok = false;  // defined, but broken: reported with the profile
     }
   }
+  ReadAuth(map, handler, references, route, diag);
+  ReadOrigins(map, route, diag);
   if (!profile_ok || diag.count() != errors_before) {
     return std::nullopt;
   }
@@ -241,8 +312,7 @@ void CheckOverlaps(const std::vector<ReadRoute>& routes, Diagnostics& diag) {
 }  // namespace
 
 std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
-                                     const ProfileMap& profiles, const NameSet& declared_profiles,
-                                     Diagnostics& diag) {
+                                     const RouteReferences& references, Diagnostics& diag) {
   if (!section || section->value.IsNull()) {
     return {};
   }
@@ -257,7 +327,7 @@ std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
   int number = 0;
   for (const YAML::Node& node : section->value) {
     ++number;
-    if (auto route = ReadOneRoute(node, number, profiles, declared_profiles, diag)) {
+    if (auto route = ReadOneRoute(node, number, references, diag)) {
       read.push_back(std::move(*route));
     }
   }

@@ -1,4 +1,4 @@
-// The readers of the five top-level sections, called in order by the loader. Each reads everything
+// The readers of the six top-level sections, called in order by the loader. Each reads everything
 // it can, records every problem in Diagnostics and returns only what was read without error.
 #pragma once
 
@@ -11,6 +11,7 @@
 
 #include "config/diagnostics.h"
 #include "config/yaml_reader.h"
+#include "s3upload/auth.h"
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
 
@@ -47,10 +48,23 @@ NameSet ReadProfilesSection(const std::optional<Field>& section, const Credentia
 void ReadSuccessSettings(const MapReader& profile_map, const std::string& base_dir,
                          const EnvironmentLookup& env, SuccessSettings& success, Diagnostics& diag);
 
-// Routes refer into `profiles`, which must not change afterwards.
+using AuthenticatorMap = std::map<std::string, auth::TokenVerifier, std::less<>>;
+
+// Fills `authenticators` with the ones that have no error and returns the names of all defined.
+// `base_dir` resolves relative secret_file and public_key_file paths.
+NameSet ReadAuthenticatorsSection(const std::optional<Field>& section, const std::string& base_dir,
+                                  const EnvironmentLookup& env, Diagnostics& diag,
+                                  AuthenticatorMap& authenticators);
+
+// Routes refer into `profiles` and `authenticators`, which must not change afterwards.
+struct RouteReferences {
+  const ProfileMap& profiles;
+  const NameSet& declared_profiles;
+  const AuthenticatorMap& authenticators;
+  const NameSet& declared_authenticators;
+};
 std::vector<Route> ReadRoutesSection(const std::optional<Field>& section,
-                                     const ProfileMap& profiles, const NameSet& declared_profiles,
-                                     Diagnostics& diag);
+                                     const RouteReferences& references, Diagnostics& diag);
 
 // "a, b, c" of the names, or "none" when there are none: for "defined: ..." hints.
 std::string ListNames(const NameSet& names);

@@ -433,6 +433,67 @@ Status CheckWebhookUrl(std::string_view url) {
   return Status::Ok();
 }
 
+Status CheckOrigin(std::string_view origin) {
+  const auto fail = [&](std::string_view why) {
+    return Status::Error("invalid origin " + Quote(origin) + ": " + std::string(why) +
+                         " (expected scheme://host[:port] as browsers send it, e.g. "
+                         "\"https://app.example.com\")");
+  };
+  std::string_view rest;
+  if (origin.starts_with("https://")) {
+    rest = origin.substr(8);
+  } else if (origin.starts_with("http://")) {
+    rest = origin.substr(7);
+  } else {
+    return fail("the scheme must be http:// or https:// (lower case)");
+  }
+  std::string_view host = rest;
+  std::string_view port;
+  if (rest.starts_with('[')) {
+    const std::size_t close = rest.find(']');
+    if (close == std::string_view::npos) {
+      return fail("\"[\" without \"]\"");
+    }
+    host = rest.substr(0, close + 1);
+    const std::string_view after = rest.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) {
+      return fail("nothing may follow the host but :port");
+    }
+    port = after.empty() ? after : after.substr(1);
+    if (host.size() < 3 ||
+        host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdef:.") !=
+            std::string_view::npos) {
+      return fail("an IPv6 address is lower-case hex digits and colons");
+    }
+  } else {
+    const std::size_t colon = rest.find(':');
+    host = rest.substr(0, colon);
+    port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    if (colon != std::string_view::npos && port.empty()) {
+      return fail("\":\" without a port");
+    }
+    if (host.empty()) {
+      return fail("no host");
+    }
+    for (char c : host) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+      if (!ok) {
+        return fail(c >= 'A' && c <= 'Z' ? "browsers send the host in lower case"
+                                         : "a host is letters, digits, \".\" and \"-\"; nothing "
+                                           "may follow it but :port (no \"/\")");
+      }
+    }
+  }
+  if (!port.empty() || rest.ends_with(':')) {
+    if (port.empty() || port.size() > 5 || port.front() == '0' ||
+        port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(port)) > 65535) {
+      return fail("the port must be 1-65535, without leading zeros");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckThumbnailTemplate(std::string_view url_template) {
   static constexpr std::array<std::string_view, 3> kPlaceholders = {"bucket", "key", "uuid"};
   const std::string_view allowed = " (allowed: {bucket}, {key}, {uuid})";

@@ -45,6 +45,10 @@ Status CheckRedirectUrl(std::string_view url);
 // The application's webhook: an absolute http:// or https:// URL of printable ASCII with a host,
 // without user:password (the message then does not repeat the URL) and without a fragment.
 Status CheckWebhookUrl(std::string_view url);
+// An allowed Origin of a route: "scheme://host[:port]" exactly as a browser sends it (RFC 6454
+// serialisation): http or https, a lower-case host of [a-z0-9.-] or a bracketed IPv6 address, a
+// port of 1-65535 without leading zeros, nothing after it (no "/", path, query or user).
+Status CheckOrigin(std::string_view origin);
 // A thumbnail URL template: an absolute http:// or https:// URL once its placeholders {bucket},
 // {key} and {uuid} are filled in; any other "{...}" is refused, and {key} (which holds "/") cannot
 // be part of the host.

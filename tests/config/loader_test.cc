@@ -253,7 +253,7 @@ TEST(LoaderTest, TopLevelMustBeAMapOfKnownSections) {
   LoadResult unknown = Load("profile: {}\n");
   EXPECT_TRUE(HasError(unknown, 1, 1,
                        "unknown key \"profile\" in the top level (did you mean \"profiles\"? "
-                       "known: server, s3, credentials, profiles, routes)"));
+                       "known: server, s3, credentials, profiles, authenticators, routes)"));
   EXPECT_TRUE(HasError(Load("routes: []\nroutes: []\n"), 2, 1,
                        "duplicate key \"routes\" in the top level (first at line 1)"));
 }
