@@ -28,7 +28,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace s3upload::aws {
@@ -189,6 +188,7 @@ class Credentials {
   Credentials(std::string access_key_id, SecretKey secret);
   Credentials(const Credentials&) = delete;
   Credentials& operator=(const Credentials&) = delete;
+  ~Credentials();  // wipes the cached signing keys
 
   const std::string& access_key_id() const { return access_key_id_; }
 
@@ -197,20 +197,36 @@ class Credentials {
   SigningKey SigningKeyFor(std::string_view day, std::string_view region,
                            std::string_view service) const;
 
-  // hex HMAC-SHA256 with the derived key for the scope's day/region/service.
+  // hex HMAC-SHA256 with the derived key for the scope's day/region/service. Thread-safe; takes no
+  // lock when this thread's previous SignV4 had the same credentials and scope.
   std::string SignV4(std::string_view day, std::string_view region, std::string_view service,
                      std::string_view string_to_sign) const;
   std::string SignV2(std::string_view string_to_sign) const;
 
-  // Counters for tests and metrics: how often SigningKeyFor derived a key / served a cached one.
+  // Counters for tests and metrics: how often a signing key was derived / served from the cache.
+  // SignV4 on a thread whose previous SignV4 had the same credentials and scope uses neither (its
+  // HMAC context is still keyed) and counts nothing.
   std::uint64_t signing_key_derivations() const;
   std::uint64_t signing_key_cache_hits() const;
 
  private:
+  struct CachedKey {
+    std::string day, region, service;
+    SigningKey key{};
+    std::uint64_t mac_key_id = 0;  // identifies `key` to the per-thread HMAC contexts
+  };
+  struct ScopedKey {
+    SigningKey key{};
+    std::uint64_t mac_key_id = 0;
+  };
+  ScopedKey Lookup(std::string_view day, std::string_view region, std::string_view service) const;
+
   std::string access_key_id_;
   SecretKey secret_;
+  std::uint64_t secret_mac_key_id_;  // SigV2 MACs with the secret itself
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, SigningKey> cache_;  // key: day '/' region '/' service
+  // A few entries (days roll over; regions are few), searched in place: a lookup allocates nothing.
+  mutable std::vector<CachedKey> cache_;
   mutable std::uint64_t derivations_ = 0;
   mutable std::uint64_t cache_hits_ = 0;
 };

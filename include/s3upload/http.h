@@ -65,6 +65,8 @@ std::string JsonStringify(std::string_view text);
 // browsers, so that client input can be quoted safely (a reply sniffed as HTML carries no markup;
 // old eval-based JSON parsers do not break).
 std::string JsonQuote(std::string_view text);
+// JsonQuote appended to `out`: replies are built in one buffer.
+void AppendJsonQuote(std::string& out, std::string_view text);
 
 // A response with a JSON body and Content-Type: application/json.
 Response JsonResponse(int status, std::string json_body);

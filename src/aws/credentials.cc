@@ -1,7 +1,10 @@
 // Credentials: the secret plus a small cache of derived SigV4 signing keys. A signing key depends
 // only on (day, region, service), so one derivation (four HMACs) serves every request of that day.
+#include <openssl/crypto.h>
+
 #include <string>
 
+#include "aws/keyed_mac.h"
 #include "s3upload/aws.h"
 
 namespace s3upload::aws {
@@ -11,46 +14,77 @@ constexpr std::size_t kMaxCachedKeys = 16;
 }  // namespace
 
 Credentials::Credentials(std::string access_key_id, SecretKey secret)
-    : access_key_id_(std::move(access_key_id)), secret_(std::move(secret)) {}
+    : access_key_id_(std::move(access_key_id)),
+      secret_(std::move(secret)),
+      secret_mac_key_id_(internal::NewMacKeyId()) {
+  cache_.reserve(kMaxCachedKeys);
+}
 
-SigningKey Credentials::SigningKeyFor(std::string_view day, std::string_view region,
-                                      std::string_view service) const {
-  // The cache key joins the components with '/', which identifies them only if none contains a
-  // '/' (otherwise "a/b"+"c" and "a"+"b/c" would share an entry and get each other's key). No
-  // valid scope component does, so such a request is derived every time and never cached.
-  if (day.find('/') != std::string_view::npos || region.find('/') != std::string_view::npos ||
-      service.find('/') != std::string_view::npos) {
-    const SigningKey key = DeriveSigningKey(secret_, day, region, service);
-    std::lock_guard lock(cache_mutex_);
-    ++derivations_;
-    return key;
-  }
-  std::string cache_key;
-  cache_key.reserve(day.size() + region.size() + service.size() + 2);
-  cache_key.append(day).append("/").append(region).append("/").append(service);
+Credentials::~Credentials() {
+  for (CachedKey& entry : cache_) OPENSSL_cleanse(entry.key.data(), entry.key.size());
+}
+
+Credentials::ScopedKey Credentials::Lookup(std::string_view day, std::string_view region,
+                                           std::string_view service) const {
   {
+    // The components are compared one by one (no joined string to build per lookup, and no way
+    // for "a/b" + "c" and "a" + "b/c" to share an entry).
     std::lock_guard lock(cache_mutex_);
-    if (const auto it = cache_.find(cache_key); it != cache_.end()) {
-      ++cache_hits_;
-      return it->second;
+    for (const CachedKey& entry : cache_) {
+      if (entry.day == day && entry.region == region && entry.service == service) {
+        ++cache_hits_;
+        return {entry.key, entry.mac_key_id};
+      }
     }
   }
   // Derived outside the lock: two threads may both derive the same key once, which is harmless.
-  const SigningKey key = DeriveSigningKey(secret_, day, region, service);
+  const ScopedKey derived{DeriveSigningKey(secret_, day, region, service), internal::NewMacKeyId()};
   std::lock_guard lock(cache_mutex_);
   ++derivations_;
-  if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-  cache_.emplace(std::move(cache_key), key);
-  return key;
+  if (cache_.size() >= kMaxCachedKeys) {
+    for (CachedKey& entry : cache_) OPENSSL_cleanse(entry.key.data(), entry.key.size());
+    cache_.clear();
+  }
+  cache_.push_back(CachedKey{std::string(day), std::string(region), std::string(service),
+                             derived.key, derived.mac_key_id});
+  return derived;
+}
+
+SigningKey Credentials::SigningKeyFor(std::string_view day, std::string_view region,
+                                      std::string_view service) const {
+  return Lookup(day, region, service).key;
 }
 
 std::string Credentials::SignV4(std::string_view day, std::string_view region,
                                 std::string_view service, std::string_view string_to_sign) const {
-  return Signature(SigningKeyFor(day, region, service), string_to_sign);
+  // What this thread signed with last. A worker signs for the same credentials and scope request
+  // after request (one profile, one day), and then its HMAC context still holds the signing key:
+  // neither the cache nor its lock, which every worker would contend on, is needed. Only ids and
+  // scope names are kept here, never key bytes.
+  struct LastScope {
+    std::uint64_t credentials_id = 0;
+    std::string day, region, service;
+    std::uint64_t mac_key_id = 0;
+  };
+  thread_local LastScope last;
+  if (last.credentials_id == secret_mac_key_id_ && last.day == day && last.region == region &&
+      last.service == service) {
+    if (const auto mac = internal::HmacSha256IfKeyed(last.mac_key_id, string_to_sign)) {
+      return HexEncode(*mac);
+    }
+  }
+  const ScopedKey scoped = Lookup(day, region, service);
+  last.credentials_id = secret_mac_key_id_;  // unique per Credentials: an id for the instance too
+  last.day = day;
+  last.region = region;
+  last.service = service;
+  last.mac_key_id = scoped.mac_key_id;
+  return HexEncode(internal::HmacSha256(scoped.mac_key_id, scoped.key, string_to_sign));
 }
 
 std::string Credentials::SignV2(std::string_view string_to_sign) const {
-  return aws::SignV2(secret_, string_to_sign);
+  const Sha1Digest mac = internal::HmacSha1(secret_mac_key_id_, secret_.reveal(), string_to_sign);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 std::uint64_t Credentials::signing_key_derivations() const {

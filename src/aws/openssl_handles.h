@@ -17,10 +17,14 @@ struct EvpMacDeleter {
 struct EvpMacCtxDeleter {
   void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
 };
+struct EvpMdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
 
 using EvpMdPtr = std::unique_ptr<EVP_MD, EvpMdDeleter>;
 using EvpMacPtr = std::unique_ptr<EVP_MAC, EvpMacDeleter>;
 using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, EvpMacCtxDeleter>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
 
 // Explicit fetches are done once (thread-safe static initialisation) instead of per call: implicit
 // fetching by name costs a lookup in OpenSSL's provider store on every digest.

@@ -12,29 +12,45 @@ namespace {
 
 bool IsHeaderSpace(char c) { return c == ' ' || c == '\t'; }
 
-// Trims and collapses runs of spaces/tabs into one space (SigV4 "Trimall").
-std::string TrimAll(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
+// Appends `value` trimmed, with runs of spaces/tabs collapsed into one space (SigV4 "Trimall").
+void AppendTrimmed(std::string& out, std::string_view value) {
+  bool started = false;
   bool pending_space = false;
   for (const char c : value) {
     if (IsHeaderSpace(c)) {
-      pending_space = !out.empty();
+      pending_space = started;
       continue;
     }
     if (pending_space) out += ' ';
     pending_space = false;
+    started = true;
     out += c;
   }
-  return out;
 }
 
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+void AppendLower(std::string& out, std::string_view text) {
+  for (const char c : text) out += LowerAscii(c);
+}
+
+// The order of the lower-cased texts (std::string's), without lower-casing copies.
+bool LessIgnoringCase(std::string_view a, std::string_view b) {
+  const std::size_t common = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    const char x = LowerAscii(a[i]);
+    const char y = LowerAscii(b[i]);
+    if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
   }
-  return out;
+  return a.size() < b.size();
+}
+
+bool EqualIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  }
+  return true;
 }
 
 std::string NormalizePath(std::string_view path) {
@@ -88,25 +104,33 @@ std::string CanonicalQueryString(const std::vector<QueryParam>& params) {
 }
 
 CanonicalHeaderBlock CanonicalHeaders(const std::vector<Header>& headers) {
-  // stable_sort keeps repeated headers in the order given, which is the order their values join.
-  std::vector<std::pair<std::string, std::string>> lowered;
-  lowered.reserve(headers.size());
-  for (const Header& h : headers) lowered.emplace_back(ToLower(h.name), TrimAll(h.value));
-  std::stable_sort(lowered.begin(), lowered.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // The headers are put in order through a list of indices compared case-insensitively, and each
+  // name and value is lower-cased and trimmed straight into the block: no lower-cased copy of every
+  // header is made first. stable_sort keeps repeated headers in the order given, which is the order
+  // their values join.
+  std::vector<std::size_t> order(headers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&headers](std::size_t a, std::size_t b) {
+    return LessIgnoringCase(headers[a].name, headers[b].name);
+  });
   CanonicalHeaderBlock block;
-  for (std::size_t i = 0; i < lowered.size(); ++i) {
-    const bool continues = i > 0 && lowered[i].first == lowered[i - 1].first;
+  std::size_t size = 0;
+  for (const Header& h : headers) size += h.name.size() + h.value.size() + 2;
+  block.canonical_headers.reserve(size);
+  block.signed_headers.reserve(size);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Header& header = headers[order[i]];
+    const bool continues = i > 0 && EqualIgnoringCase(header.name, headers[order[i - 1]].name);
     if (continues) {
       block.canonical_headers.pop_back();  // the '\n' of the previous value of this name
       block.canonical_headers += ',';
     } else {
       if (!block.signed_headers.empty()) block.signed_headers += ';';
-      block.signed_headers += lowered[i].first;
-      block.canonical_headers += lowered[i].first;
+      AppendLower(block.signed_headers, header.name);
+      AppendLower(block.canonical_headers, header.name);
       block.canonical_headers += ':';
     }
-    block.canonical_headers += lowered[i].second;
+    AppendTrimmed(block.canonical_headers, header.value);
     block.canonical_headers += '\n';
   }
   return block;

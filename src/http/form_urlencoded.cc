@@ -52,12 +52,22 @@ std::optional<Fields> ParseFormUrlEncoded(std::string_view text) {
 }
 
 std::optional<std::string> QueryValue(std::string_view query, std::string_view name) {
-  const auto fields = ParseFormUrlEncoded(query);
-  if (!fields) return std::nullopt;
-  for (const auto& [field_name, value] : *fields) {
-    if (field_name == name) return value;
+  // ParseFormUrlEncoded's walk without keeping the fields (every sign request asks for "v4"): the
+  // first value of `name`, and nullopt if any pair is malformed, as if the whole query were parsed.
+  std::optional<std::string> found;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    auto field_name = DecodeComponent(pair.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::optional<std::string>(std::string())
+                                              : DecodeComponent(pair.substr(eq + 1));
+    if (!field_name || !value) return std::nullopt;
+    if (!found && *field_name == name) found = std::move(*value);
   }
-  return std::nullopt;
+  return found;
 }
 
 }  // namespace s3upload::http

@@ -1,6 +1,8 @@
 // The metrics registry and its Prometheus text rendering.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 
@@ -18,6 +20,21 @@ constexpr std::array<double, 11> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25
                                              0.5,   1.0,  2.5,   5.0,  10.0};
 
 using Labels = std::vector<std::string>;
+// A label set as the counting calls pass it: views, so that counting an existing series copies
+// nothing (every request counts two).
+using LabelViews = std::initializer_list<std::string_view>;
+
+// Orders label sets as std::vector<std::string>'s operator< does, and also between a stored set and
+// the views a lookup passes.
+struct LabelsLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](std::string_view x, std::string_view y) { return x < y; });
+  }
+};
 
 std::string FormatLabels(const std::vector<std::string_view>& names, const Labels& values,
                          std::string_view extra_name = {}, std::string_view extra_value = {}) {
@@ -74,7 +91,7 @@ class Registry::Family {
         help_(help),
         label_names_(std::move(label_names)) {}
 
-  void Add(const Labels& labels, std::uint64_t amount = 1) { Series(labels).fetch_add(amount); }
+  void Add(LabelViews labels, std::uint64_t amount = 1) { Series(labels).fetch_add(amount); }
 
   std::uint64_t Value(const Labels& labels) const {
     std::shared_lock lock(mutex_);
@@ -93,20 +110,21 @@ class Registry::Family {
   }
 
  private:
-  std::atomic<std::uint64_t>& Series(const Labels& labels) {
+  std::atomic<std::uint64_t>& Series(LabelViews labels) {
     {
       std::shared_lock lock(mutex_);
       if (const auto it = series_.find(labels); it != series_.end()) return it->second;
     }
     std::unique_lock lock(mutex_);
-    return series_[labels];  // value-initialised to 0 when new
+    // Value-initialised to 0 when new.
+    return series_.try_emplace(Labels(labels.begin(), labels.end())).first->second;
   }
 
   const std::string name_;
   const std::string help_;
   const std::vector<std::string_view> label_names_;
   mutable std::shared_mutex mutex_;
-  std::map<Labels, std::atomic<std::uint64_t>> series_;
+  std::map<Labels, std::atomic<std::uint64_t>, LabelsLess> series_;
 };
 
 class Registry::Histogram {
@@ -189,17 +207,19 @@ Registry::Registry()
 Registry::~Registry() = default;
 
 void Registry::CountRequest(std::string_view route, int status) {
-  requests_->Add({std::string(route), std::to_string(status)});
+  char digits[16];
+  const auto end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+  requests_->Add({route, std::string_view(digits, static_cast<std::size_t>(end - digits))});
 }
 
 void Registry::RequestStarted() { in_flight_.fetch_add(1); }
 void Registry::RequestFinished() { in_flight_.fetch_sub(1); }
 
 void Registry::CountSignature(std::string_view kind, std::string_view version) {
-  signatures_->Add({std::string(kind), std::string(version)});
+  signatures_->Add({kind, version});
 }
 
-void Registry::CountRefusal(std::string_view rule) { refusals_->Add({std::string(rule)}); }
+void Registry::CountRefusal(std::string_view rule) { refusals_->Add({rule}); }
 
 void Registry::ObserveOutboundCall(std::string_view target, std::string_view operation,
                                    std::string_view outcome, std::chrono::nanoseconds duration) {

@@ -119,14 +119,17 @@ bool Matches(const MediaType& entry, const MediaType& candidate) {
 
 std::optional<Refusal> CheckContentTypeFor(std::string_view family, std::string_view content_type,
                                            const UploadRules& rules) {
-  const std::string prefix = std::string(family) + ".content-type.";
+  // The rule id is only built for a refusal: it is longer than a string's inline buffer.
+  const auto rule = [family](std::string_view name) {
+    return std::string(family) + ".content-type." + std::string(name);
+  };
   const std::optional<MediaType> candidate = ParseMediaType(content_type, false);
-  if (!candidate) return Refuse(prefix + "syntax", "Content-Type " + Quote(content_type));
+  if (!candidate) return Refuse(rule("syntax"), "Content-Type " + Quote(content_type));
   for (const std::string& allowed : rules.content_types) {
     const std::optional<MediaType> entry = ParseMediaType(allowed, true);
     if (entry && Matches(*entry, *candidate)) return std::nullopt;
   }
-  return Refuse(prefix + "not-allowed", "Content-Type " + Quote(content_type));
+  return Refuse(rule("not-allowed"), "Content-Type " + Quote(content_type));
 }
 
 }  // namespace internal

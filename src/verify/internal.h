@@ -37,8 +37,18 @@ constexpr char ToLowerAscii(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 std::string ToLowerAscii(std::string_view text);
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+// Inline: the classification of every policy condition and REST header runs through a chain of
+// these, and most calls end at the size comparison.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
+  }
+  return true;
+}
+inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
 bool Contains(const std::vector<std::string>& list, std::string_view value);
 
 // Strict UTF-8: shortest form only, no surrogates, nothing above U+10FFFF.
@@ -50,6 +60,9 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view text);
 
 // Splits on every `separator`; "a//b" gives {"a", "", "b"}, "" gives {""}.
 std::vector<std::string_view> Split(std::string_view text, char separator);
+// The same without allocating, for texts of a known number of parts ("a/b/c/d"): stores the first
+// parts.size() parts and returns how many there are in all.
+std::size_t SplitInto(std::string_view text, char separator, std::span<std::string_view> parts);
 
 // |t - now| <= skew, without overflowing on absurd inputs.
 bool WithinSkew(TimePoint t, TimePoint now, std::chrono::seconds skew);
@@ -58,9 +71,46 @@ bool WithinSkew(TimePoint t, TimePoint now, std::chrono::seconds skew);
 // Strict JSON (json_strict.cc)
 // ---------------------------------------------------------------------------------------------
 
-// Parses `text` into `doc` iteratively (no recursion, whatever the nesting), validating UTF-8,
-// refusing trailing garbage, duplicate object keys anywhere, and strings whose escapes decode to
-// invalid UTF-8 (a lone "\udc00" passes RapidJSON's own validation). Rules "request.json*".
+// One request body, parsed in place: a copy of the text is decoded where it lies (RapidJSON's
+// in-situ mode, so string values point into the copy), and the values and parse stacks come from
+// buffers inside this object (meant to live on the stack). A body of ordinary size is so parsed
+// without touching the heap, where rapidjson::Document would allocate a 64 KiB chunk and several
+// small blocks per parse; larger ones take what they need from the heap. Not copyable, not
+// movable: the document points into its own buffers.
+class RequestJson {
+ public:
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                              rapidjson::MemoryPoolAllocator<>>;
+  RequestJson();
+  RequestJson(const RequestJson&) = delete;
+  RequestJson& operator=(const RequestJson&) = delete;
+
+  const Document& doc() const { return doc_; }
+
+ private:
+  friend std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json);
+
+  // Enough for every Fine Uploader body (the largest, a v4 initiate, is 680 bytes and needs less
+  // than 2 KiB of values and stacks).
+  static constexpr std::size_t kTextBytes = 4096;
+  static constexpr std::size_t kValueBytes = 2048;
+  static constexpr std::size_t kStackBytes = 2048;
+  static constexpr std::size_t kSpillChunkBytes = 16 * 1024;
+  static constexpr std::size_t kParseStackBytes = 1024;  // the initial size, as RapidJSON's default
+  char text_buffer_[kTextBytes];
+  std::string large_text_;  // the copy when the body does not fit text_buffer_
+  alignas(std::max_align_t) char value_buffer_[kValueBytes];
+  alignas(std::max_align_t) char stack_buffer_[kStackBytes];
+  rapidjson::MemoryPoolAllocator<> values_;
+  rapidjson::MemoryPoolAllocator<> stack_;
+  Document doc_;
+};
+
+// Parses `text` iteratively (no recursion, whatever the nesting), validating UTF-8, refusing
+// trailing garbage, duplicate object keys anywhere, and strings whose escapes decode to invalid
+// UTF-8 (a lone "\udc00" passes RapidJSON's own validation). Rules "request.json*".
+std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json);
+// The same into a plain document (tests).
 std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc);
 
 // The bytes of a string value (which may contain NUL bytes from "\u0000").
@@ -117,17 +167,19 @@ struct PolicyBound {
   bool quoted = true;  // received as a JSON string ("1") rather than a number (1)
 };
 
+// The verified policy refers to the parsed request body (no copy of each name and value): it lives
+// only while the document it was read from does.
 struct PolicyCondition {
   // A {"name": "value"} condition, or the content-length-range array.
   bool is_range = false;
-  std::string name;  // as received (range: "content-length-range")
-  std::string value;
+  std::string_view name;  // as received (range: "content-length-range")
+  std::string_view value;
   PolicyBound min, max;
 };
 
 struct PolicyDocument {
   bool expiration_first = true;  // member order as received
-  std::string expiration;
+  std::string_view expiration;
   std::vector<PolicyCondition> conditions;
 };
 

@@ -7,6 +7,10 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -15,17 +19,25 @@
 namespace s3upload::verify::internal {
 namespace {
 
-constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+// No kParseValidateEncodingFlag: the whole body is checked to be UTF-8 before parsing (below),
+// which refuses exactly what that flag refuses (raw bytes outside strings are syntax errors anyway;
+// both refuse overlong forms, surrogates and code points above U+10FFFF), at a fraction of the cost
+// of RapidJSON's character-by-character validation.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
 
-std::optional<Refusal> CheckTree(const rapidjson::Value& root) {
-  std::vector<const rapidjson::Value*> pending{&root};
-  std::vector<std::string_view> names;
+std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_strings) {
+  // The walk's own lists live on the stack for ordinary documents, like the document itself.
+  std::array<std::byte, 2048> buffer;
+  std::pmr::monotonic_buffer_resource memory(buffer.data(), buffer.size());
+  std::pmr::vector<const rapidjson::Value*> pending(&memory);
+  pending.reserve(64);
+  pending.push_back(&root);
+  std::pmr::vector<std::string_view> names(&memory);
   while (!pending.empty()) {
     const rapidjson::Value* value = pending.back();
     pending.pop_back();
     if (value->IsString()) {
-      if (!IsValidUtf8(StringOf(*value))) {
+      if (check_strings && !IsValidUtf8(StringOf(*value))) {
         return Refuse("request.json.encoding", "a string escape decodes to invalid UTF-8");
       }
     } else if (value->IsArray()) {
@@ -34,7 +46,7 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root) {
       names.clear();
       for (const auto& member : value->GetObject()) {
         const std::string_view name = StringOf(member.name);
-        if (!IsValidUtf8(name)) {
+        if (check_strings && !IsValidUtf8(name)) {
           return Refuse("request.json.encoding", "a member name decodes to invalid UTF-8");
         }
         names.push_back(name);
@@ -50,25 +62,58 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root) {
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
-  // RapidJSON reads a NUL byte as the end of the input, so "{...}\0anything" would parse as
-  // "{...}"; and its UTF-8 stream skips a byte order mark. Neither belongs in a request body (a
-  // NUL is never valid JSON; inside strings it must be escaped).
+// What every body must pass before RapidJSON sees it. RapidJSON reads a NUL byte as the end of the
+// input, so "{...}\0anything" would parse as "{...}"; and its UTF-8 stream skips a byte order mark.
+// Neither belongs in a request body (a NUL is never valid JSON; inside strings it must be escaped).
+std::optional<Refusal> CheckText(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) {
     return Refuse("request.json", "not valid JSON: NUL byte");
   }
   if (text.starts_with("\xef\xbb\xbf")) {
     return Refuse("request.json", "not valid JSON: byte order mark");
   }
-  doc.Parse<kParseFlags>(text.data(), text.size());
+  if (!IsValidUtf8(text)) return Refuse("request.json", "not valid JSON: invalid UTF-8");
+  return std::nullopt;
+}
+
+template <typename Document>
+std::optional<Refusal> CheckParsed(const Document& doc, std::string_view text) {
   if (doc.HasParseError()) {
     return Refuse("request.json", std::string("not valid JSON: ") +
                                       rapidjson::GetParseError_En(doc.GetParseError()) +
                                       " at byte " + std::to_string(doc.GetErrorOffset()));
   }
-  return CheckTree(doc);
+  // Only an escape can make a string that is not a slice of the (valid UTF-8) text, and only a
+  // \u escape one that is not valid UTF-8: without one, the strings need no second look.
+  return CheckTree(doc, /*check_strings=*/text.find("\\u") != std::string_view::npos);
+}
+
+}  // namespace
+
+RequestJson::RequestJson()
+    : values_(value_buffer_, sizeof value_buffer_, kSpillChunkBytes),
+      stack_(stack_buffer_, sizeof stack_buffer_, kSpillChunkBytes),
+      doc_(&values_, kParseStackBytes, &stack_) {}
+
+std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json) {
+  if (auto refusal = CheckText(text)) return refusal;
+  // In situ: RapidJSON decodes the strings inside a NUL-terminated copy and points at them, instead
+  // of building each one on its stack and copying it again into the document.
+  char* copy = json.text_buffer_;
+  if (text.size() + 1 > sizeof json.text_buffer_) {
+    json.large_text_.resize(text.size() + 1);
+    copy = json.large_text_.data();
+  }
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  json.doc_.ParseInsitu<kParseFlags>(copy);
+  return CheckParsed(json.doc_, text);
+}
+
+std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
+  if (auto refusal = CheckText(text)) return refusal;
+  doc.Parse<kParseFlags>(text.data(), text.size());
+  return CheckParsed(doc, text);
 }
 
 }  // namespace s3upload::verify::internal

@@ -94,10 +94,14 @@ std::optional<Refusal> CheckAlwaysOnRules(std::string_view key, const KeyRules& 
   }
   if (key.front() == '/') return Refuse("key.leading-slash", "key " + Quote(key));
   if (key.find('\\') != std::string_view::npos) return Refuse("key.backslash", "key " + Quote(key));
-  for (const std::string_view segment : internal::Split(key, '/')) {
+  for (std::size_t start = 0;;) {  // each '/'-separated segment, without building a list of them
+    const std::size_t slash = key.find('/', start);
+    const std::string_view segment = key.substr(start, slash - start);
     // A trailing '/' leaves an empty last segment: a "folder" object, never an upload.
     if (segment.empty()) return Refuse("key.empty-segment", "key " + Quote(key));
     if (segment == "." || segment == "..") return Refuse("key.dot-segment", "key " + Quote(key));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
   }
   // S3 replaces ${filename} in a POST form's key with the uploaded file's name, which would let
   // the browser choose the final key after we checked it.

@@ -33,9 +33,9 @@ std::optional<Refusal> CheckObjectReference(std::string_view rule_prefix, std::s
   if (auto refusal = CheckKey(key, rules.key, caller)) return refusal;
   const std::string_view key_uuid = UuidOfKey(key);
   if (!uuid.empty() && !key_uuid.empty() && !internal::EqualsIgnoreCase(key_uuid, uuid)) {
-    return internal::Refuse(std::string(rule_prefix) + ".uuid",
-                            "uuid " + internal::Quote(uuid) + " does not match key " +
-                                internal::Quote(key));
+    return internal::Refuse(
+        std::string(rule_prefix) + ".uuid",
+        "uuid " + internal::Quote(uuid) + " does not match key " + internal::Quote(key));
   }
   return std::nullopt;
 }

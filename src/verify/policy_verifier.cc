@@ -1,7 +1,10 @@
 // POST policy documents (protocol sections 3.2, 11.5-11.11). Every condition is parsed into a name
 // and a value and checked by the one rule for that name; a name without a rule is refused. The
 // verified conditions, not the received bytes, are what gets serialised and signed.
+#include <array>
 #include <chrono>
+#include <cstddef>
+#include <memory_resource>
 #include <set>
 #include <string>
 
@@ -35,43 +38,62 @@ enum class Field {
   kUnknown,
 };
 
-Field Classify(std::string_view name, std::string_view lower) {
+// Compared without lower-casing a copy of the name first: every condition is classified, and most
+// names are longer than a string's inline buffer.
+Field Classify(std::string_view name) {
   if (name == "acl") return Field::kAcl;
   if (name == "bucket") return Field::kBucket;
   if (name == "key") return Field::kKey;
   if (name == "success_action_status") return Field::kSuccessActionStatus;
   if (name == "success_action_redirect") return Field::kSuccessActionRedirect;
-  if (lower == "content-type") return Field::kContentType;
-  if (lower == "cache-control" || lower == "content-disposition" || lower == "content-encoding") {
+  if (EqualsIgnoreCase(name, "content-type")) return Field::kContentType;
+  if (EqualsIgnoreCase(name, "cache-control") || EqualsIgnoreCase(name, "content-disposition") ||
+      EqualsIgnoreCase(name, "content-encoding")) {
     return Field::kObjectHeader;
   }
-  if (lower == "x-amz-storage-class") return Field::kStorageClass;
-  if (lower == "x-amz-server-side-encryption") return Field::kServerSideEncryption;
-  if (lower.starts_with("x-amz-server-side-encryption-")) return Field::kSseVariant;
-  if (lower == "x-amz-security-token") return Field::kSecurityToken;
-  if (lower == "x-amz-algorithm") return Field::kAlgorithm;
-  if (lower == "x-amz-credential") return Field::kCredential;
-  if (lower == "x-amz-date") return Field::kDate;
-  if (lower.starts_with("x-amz-meta-")) return Field::kMetadata;
+  if (EqualsIgnoreCase(name, "x-amz-storage-class")) return Field::kStorageClass;
+  if (EqualsIgnoreCase(name, "x-amz-server-side-encryption")) return Field::kServerSideEncryption;
+  if (StartsWithIgnoreCase(name, "x-amz-server-side-encryption-")) return Field::kSseVariant;
+  if (EqualsIgnoreCase(name, "x-amz-security-token")) return Field::kSecurityToken;
+  if (EqualsIgnoreCase(name, "x-amz-algorithm")) return Field::kAlgorithm;
+  if (EqualsIgnoreCase(name, "x-amz-credential")) return Field::kCredential;
+  if (EqualsIgnoreCase(name, "x-amz-date")) return Field::kDate;
+  if (StartsWithIgnoreCase(name, "x-amz-meta-")) return Field::kMetadata;
   return Field::kUnknown;
 }
 
-// The name under which UploadRules::object_headers lists a header.
-std::string_view ObjectHeaderName(std::string_view lower) {
-  if (lower == "cache-control") return "Cache-Control";
-  if (lower == "content-disposition") return "Content-Disposition";
+// The name under which UploadRules::object_headers lists a header (any case of one of the three).
+std::string_view ObjectHeaderName(std::string_view name) {
+  if (EqualsIgnoreCase(name, "cache-control")) return "Cache-Control";
+  if (EqualsIgnoreCase(name, "content-disposition")) return "Content-Disposition";
   return "Content-Encoding";
 }
 
+// An order in which two names are equivalent exactly when their lower-case forms are equal, so
+// that a set finds a name repeated in another case without storing lower-cased copies. Shorter
+// names come first: most pairs differ in length, and the names share long prefixes ("x-amz-").
+struct LessIgnoringCase {
+  bool operator()(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size()) return a.size() < b.size();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const char x = ToLowerAscii(a[i]);
+      const char y = ToLowerAscii(b[i]);
+      if (x != y) return x < y;
+    }
+    return false;
+  }
+};
+
+// Views into the parsed document, which outlives the verifier.
 struct Credential {
-  std::string day;     // YYYYMMDD
-  std::string region;  // == rules.region once verified
+  std::string_view day;     // YYYYMMDD
+  std::string_view region;  // == rules.region once verified
 };
 
 // Everything the walk over the conditions learns; the cross-condition checks run on it afterwards.
+// The views point into the parsed document.
 struct Seen {
-  std::set<std::string> names;  // lower case
-  std::optional<std::string> key;
+  std::optional<std::string_view> key;
   bool bucket = false;
   bool content_type = false;
   bool status = false;
@@ -87,6 +109,8 @@ class PolicyVerifier {
   PolicyVerifier(SignatureVersion version, const UploadRules& rules, const Caller& caller,
                  TimePoint now)
       : version_(version), rules_(rules), caller_(caller), now_(now), metadata_("policy", rules) {}
+  PolicyVerifier(const PolicyVerifier&) = delete;  // names_ allocates from names_buffer_
+  PolicyVerifier& operator=(const PolicyVerifier&) = delete;
 
   Verdict Run(const rapidjson::Value& root);
 
@@ -108,6 +132,11 @@ class PolicyVerifier {
   const Caller& caller_;
   const TimePoint now_;
   MetadataBudget metadata_;
+  // The condition names seen so far, for the duplicate check: on the stack for any policy Fine
+  // Uploader sends (a dozen names); a policy with hundreds of conditions spills to the heap.
+  std::array<std::byte, 1024> names_buffer_;
+  std::pmr::monotonic_buffer_resource names_memory_{names_buffer_.data(), names_buffer_.size()};
+  std::pmr::set<std::string_view, LessIgnoringCase> names_{&names_memory_};
   Seen seen_;
   PolicyDocument policy_;
 };
@@ -140,7 +169,7 @@ std::optional<Refusal> PolicyVerifier::CheckExpiration(const rapidjson::Value& v
                   "expiration " + Quote(text) + " is more than " +
                       std::to_string(rules_.max_policy_lifetime.count()) + "s ahead");
   }
-  policy_.expiration = std::string(text);
+  policy_.expiration = text;
   return std::nullopt;
 }
 
@@ -164,7 +193,7 @@ std::optional<Refusal> PolicyVerifier::CheckVersionShape(const rapidjson::Value&
 }
 
 std::optional<Refusal> PolicyVerifier::MarkSeen(std::string_view name) {
-  if (!seen_.names.insert(ToLowerAscii(name)).second) {
+  if (!names_.insert(name).second) {
     return Refuse("policy.condition.duplicate", "condition " + Quote(name) + " repeated");
   }
   return std::nullopt;
@@ -184,8 +213,7 @@ std::optional<Refusal> PolicyVerifier::CheckCondition(const rapidjson::Value& co
   if (auto refusal = MarkSeen(name)) return refusal;
   const std::string_view value = StringOf(member.value);
   if (auto refusal = CheckField(name, value)) return refusal;
-  policy_.conditions.push_back(
-      PolicyCondition{false, std::string(name), std::string(value), {}, {}});
+  policy_.conditions.push_back(PolicyCondition{false, name, value, {}, {}});
   return std::nullopt;
 }
 
@@ -239,14 +267,12 @@ std::optional<Refusal> PolicyVerifier::CheckRange(const rapidjson::Value& array)
                   "minimum " + std::to_string(min) + " above maximum " + std::to_string(max));
   }
   seen_.range = true;
-  policy_.conditions.push_back(
-      PolicyCondition{true, std::string(kRange), {}, bounds[0], bounds[1]});
+  policy_.conditions.push_back(PolicyCondition{true, kRange, {}, bounds[0], bounds[1]});
   return std::nullopt;
 }
 
 std::optional<Refusal> PolicyVerifier::CheckField(std::string_view name, std::string_view value) {
-  const std::string lower = ToLowerAscii(name);
-  const Field field = Classify(name, lower);
+  const Field field = Classify(name);
   switch (field) {
     case Field::kAcl:
       return CheckAcl("policy", value, rules_);
@@ -255,7 +281,7 @@ std::optional<Refusal> PolicyVerifier::CheckField(std::string_view name, std::st
       if (value == rules_.bucket) return std::nullopt;
       return Refuse("policy.bucket", "bucket " + Quote(value));
     case Field::kKey:
-      seen_.key = std::string(value);
+      seen_.key = value;
       return CheckKey(value, rules_.key, caller_);
     case Field::kContentType:
       seen_.content_type = true;
@@ -274,7 +300,7 @@ std::optional<Refusal> PolicyVerifier::CheckField(std::string_view name, std::st
     case Field::kServerSideEncryption:
       return CheckServerSideEncryption("policy", value, rules_);
     case Field::kSseVariant:
-      if (auto refusal = RefuseSseVariant("policy", lower)) return refusal;
+      if (auto refusal = RefuseSseVariant("policy", ToLowerAscii(name))) return refusal;
       return Refuse("policy.condition.unknown", "condition " + Quote(name));
     case Field::kSecurityToken:
       // Server-side signing uses long-term keys (protocol section 9); a token here means a client
@@ -285,14 +311,14 @@ std::optional<Refusal> PolicyVerifier::CheckField(std::string_view name, std::st
     case Field::kDate:
       return CheckV4Field(field, value);
     case Field::kMetadata:
-      return metadata_.Add(lower.substr(std::string_view("x-amz-meta-").size()), value);
+      return metadata_.Add(name.substr(std::string_view("x-amz-meta-").size()), value);
     case Field::kObjectHeader: {
-      const std::string_view header = ObjectHeaderName(lower);
+      const std::string_view header = ObjectHeaderName(name);
       const auto allowed = rules_.object_headers.find(std::string(header));
       if (allowed != rules_.object_headers.end() && Contains(allowed->second, value)) {
         return std::nullopt;
       }
-      return Refuse("policy." + lower,
+      return Refuse("policy." + ToLowerAscii(name),
                     std::string(header) + " " + Quote(value) + " is not allowed");
     }
     case Field::kUnknown:
@@ -327,8 +353,8 @@ std::optional<Refusal> PolicyVerifier::CheckV4Field(Field field, std::string_vie
 // "<access key>/<YYYYMMDD>/<region>/s3/aws4_request": every part compared exactly, each with its
 // own rule so that the operator sees which one a client got wrong.
 std::optional<Refusal> PolicyVerifier::CheckCredential(std::string_view value) {
-  const std::vector<std::string_view> parts = Split(value, '/');
-  if (parts.size() != 5) {
+  std::array<std::string_view, 5> parts;
+  if (SplitInto(value, '/', parts) != parts.size()) {
     return Refuse("policy.v4.credential.malformed", "x-amz-credential " + Quote(value));
   }
   if (parts[0] != rules_.access_key_id) {
@@ -344,7 +370,7 @@ std::optional<Refusal> PolicyVerifier::CheckCredential(std::string_view value) {
   if (parts[4] != "aws4_request") {
     return Refuse("policy.v4.credential.terminator", "terminator " + Quote(parts[4]));
   }
-  seen_.credential = Credential{std::string(parts[1]), std::string(parts[2])};
+  seen_.credential = Credential{parts[1], parts[2]};
   return std::nullopt;
 }
 
@@ -383,6 +409,7 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   }
   if (auto refusal = CheckVersionShape(conditions)) return *refusal;
   if (auto refusal = CheckExpiration(root["expiration"])) return *refusal;
+  policy_.conditions.reserve(conditions.Size() + 1);  // + the range we may add
   for (const rapidjson::Value& condition : conditions.GetArray()) {
     if (auto refusal = CheckCondition(condition)) return *refusal;
   }
@@ -390,11 +417,8 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
 
   // Narrowing needs no form field, so S3 accepts the added condition (protocol 3.4, 11.7).
   if (!seen_.range) {
-    policy_.conditions.push_back(PolicyCondition{true,
-                                                 std::string(kRange),
-                                                 {},
-                                                 PolicyBound{rules_.min_size, true},
-                                                 PolicyBound{rules_.max_size, true}});
+    policy_.conditions.push_back(PolicyCondition{
+        true, kRange, {}, PolicyBound{rules_.min_size, true}, PolicyBound{rules_.max_size, true}});
   }
 
   SigningTask task;
@@ -402,10 +426,10 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   task.version = version_;
   task.policy_base64 = aws::Base64Encode(SerializePolicy(policy_));
   task.string_to_sign = task.policy_base64;
-  task.key = *seen_.key;
+  task.key = std::string(*seen_.key);
   if (version_ == SignatureVersion::kV4) {
-    task.scope_day = seen_.credential->day;
-    task.region = seen_.credential->region;
+    task.scope_day = std::string(seen_.credential->day);
+    task.region = std::string(seen_.credential->region);
   }
   return task;
 }
@@ -423,8 +447,9 @@ namespace s3upload::verify {
 
 Verdict VerifyPolicy(std::string_view policy_json, SignatureVersion version,
                      const UploadRules& rules, const Caller& caller, TimePoint now) {
-  rapidjson::Document doc;
-  if (auto refusal = internal::ParseStrictJson(policy_json, doc)) return *refusal;
+  internal::RequestJson json;
+  if (auto refusal = internal::ParseStrictJson(policy_json, json)) return *refusal;
+  const rapidjson::Value& doc = json.doc();
   if (!doc.IsObject()) return internal::Refuse("request.not-object", "the body is not an object");
   return internal::VerifyPolicyObject(doc, version, rules, caller, now);
 }

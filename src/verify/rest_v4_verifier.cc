@@ -5,6 +5,7 @@
 // again from those fields with aws/'s canonicalisation (the project's one SigV4 implementation) and
 // must equal what was received. So every accepted request is canonical, means exactly what was
 // checked, and hashes the way S3 will hash the real request.
+#include <array>
 #include <string>
 
 #include "s3upload/aws.h"
@@ -30,8 +31,9 @@ struct Scope {
 
 std::variant<Scope, Refusal> CheckScope(std::string_view scope, std::string_view amz_date,
                                         const UploadRules& rules) {
-  const std::vector<std::string_view> parts = Split(scope, '/');
-  if (parts.size() != 4) return Refuse("rest.v4.scope.malformed", "scope " + Quote(scope));
+  std::array<std::string_view, 4> parts;
+  if (SplitInto(scope, '/', parts) != parts.size())
+    return Refuse("rest.v4.scope.malformed", "scope " + Quote(scope));
   // The signing key is derived for this day; it must be the request's own day (no drift quirk
   // here: Fine Uploader dates both from the same clock in REST strings).
   if (!aws::ParseAmzDay(parts[0]) || parts[0] != amz_date.substr(0, 8)) {

@@ -55,8 +55,9 @@ Verdict VerifyRestStringToSign(std::string_view headers, SignatureVersion versio
 
 Verdict VerifySignRequest(std::string_view body, SignatureVersion version, const UploadRules& rules,
                           const Caller& caller, TimePoint now) {
-  rapidjson::Document doc;
-  if (auto refusal = internal::ParseStrictJson(body, doc)) return *refusal;
+  internal::RequestJson json;
+  if (auto refusal = internal::ParseStrictJson(body, json)) return *refusal;
+  const rapidjson::Value& doc = json.doc();
   if (!doc.IsObject()) return internal::Refuse("request.not-object", "the body is not an object");
   // Section 3.1: a top-level "headers" member, alone, makes a REST request.
   if (doc.MemberCount() == 1 && internal::StringOf(doc.MemberBegin()->name) == "headers") {

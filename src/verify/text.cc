@@ -1,6 +1,7 @@
 // Small text helpers for the verifiers: ASCII case, strict UTF-8, decimal numbers, splitting.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -32,16 +33,6 @@ std::string ToLowerAscii(std::string_view text) {
   return out;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ToLowerAscii(x) == ToLowerAscii(y);
-         });
-}
-
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
-}
-
 bool Contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -49,6 +40,13 @@ bool Contains(const std::vector<std::string>& list, std::string_view value) {
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
+    // ASCII, nearly all of any request, is skipped eight bytes at a time.
+    std::uint64_t word = 0;
+    if (i + sizeof word <= text.size() &&
+        (std::memcpy(&word, text.data() + i, sizeof word), (word & 0x8080808080808080u) == 0)) {
+      i += sizeof word;
+      continue;
+    }
     const auto lead = static_cast<unsigned char>(text[i]);
     if (lead < 0x80) {
       ++i;
@@ -99,6 +97,8 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
 
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
+  // Counted first: one allocation instead of one per doubling (a REST string has a dozen lines).
+  parts.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), separator)) + 1);
   std::size_t start = 0;
   while (true) {
     const std::size_t at = text.find(separator, start);
@@ -107,6 +107,20 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
       return parts;
     }
     parts.push_back(text.substr(start, at - start));
+    start = at + 1;
+  }
+}
+
+std::size_t SplitInto(std::string_view text, char separator, std::span<std::string_view> parts) {
+  std::size_t count = 0;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = text.find(separator, start);
+    const std::string_view part =
+        at == std::string_view::npos ? text.substr(start) : text.substr(start, at - start);
+    if (count < parts.size()) parts[count] = part;
+    ++count;
+    if (at == std::string_view::npos) return count;
     start = at + 1;
   }
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -169,9 +170,85 @@ TEST(CredentialsTest, SignV2EqualsSignV2WithTheSecretKey) {
   EXPECT_EQ(credentials.signing_key_cache_hits(), 0u);
 }
 
+// A thread re-uses its keyed HMAC context for consecutive signatures under the same key (and
+// SignV4 skips the cache for a thread's repeated scope): whatever else the thread MACs in between,
+// with other keys, other credentials or another secret at the same address, every signature is
+// the one of its own key.
+TEST(CredentialsTest, RepeatedSignaturesStayCorrectWhateverIsMacedInBetween) {
+  const std::string_view other_secret = "another/secret/of+the/same/length/000000";
+  const std::string expected_v4 = Signature(Derived("20240501", "eu-west-1", "s3"), "policy");
+  const std::string expected_v2 = SignV2(SecretKey(std::string(kExampleSecret)), "policy");
+  const Credentials credentials = ExampleCredentials();
+  const Credentials other{std::string(kExampleAccessKeyId), SecretKey{std::string(other_secret)}};
+  const std::string other_v4 = Signature(
+      DeriveSigningKey(SecretKey(std::string(other_secret)), "20240501", "eu-west-1", "s3"),
+      "policy");
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(credentials.SignV4("20240501", "eu-west-1", "s3", "policy"), expected_v4);
+    EXPECT_EQ(credentials.SignV4("20240501", "eu-west-1", "s3", "policy"), expected_v4);
+    EXPECT_EQ(credentials.SignV2("policy"), expected_v2);
+    EXPECT_EQ(credentials.SignV2("policy"), expected_v2);
+    // The same scope under other credentials, and plain MACs that re-key the thread's contexts.
+    EXPECT_EQ(other.SignV4("20240501", "eu-west-1", "s3", "policy"), other_v4);
+    EXPECT_EQ(credentials.SignV4("20240501", "eu-west-1", "s3", "policy"), expected_v4);
+    EXPECT_EQ(other.SignV2("policy"), SignV2(SecretKey(std::string(other_secret)), "policy"));
+    EXPECT_EQ(credentials.SignV2("policy"), expected_v2);
+    HmacSha256(std::string_view("some key"), "data");
+    HmacSha1("some key", "data");
+    EXPECT_EQ(credentials.SignV4("20240501", "eu-west-1", "s3", "policy"), expected_v4);
+    EXPECT_EQ(credentials.SignV2("policy"), expected_v2);
+    Derived("20240502", "eu-west-1", "s3");
+    EXPECT_EQ(credentials.SignV4("20240501", "eu-west-1", "s3", "policy"), expected_v4);
+  }
+  // A thread's repeated scope is served without the cache: one derivation, the other calls
+  // counted as hits only when another scope or credential was signed in between.
+  EXPECT_EQ(credentials.signing_key_derivations(), 1u);
+}
+
+TEST(CredentialsTest, NewCredentialsInTheSamePlaceSignWithTheirOwnKey) {
+  // Credentials built one after the other in the same storage: a thread must not take the second
+  // for the first it signed with before.
+  for (const std::string_view secret : {kExampleSecret, std::string_view("a-different-secret")}) {
+    std::optional<Credentials> credentials;
+    credentials.emplace(std::string(kExampleAccessKeyId), SecretKey(std::string(secret)));
+    EXPECT_EQ(
+        credentials->SignV4("20240501", "eu-west-1", "s3", "policy"),
+        Signature(DeriveSigningKey(SecretKey(std::string(secret)), "20240501", "eu-west-1", "s3"),
+                  "policy"));
+    EXPECT_EQ(credentials->SignV2("policy"), SignV2(SecretKey(std::string(secret)), "policy"));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Threads: 8 threads x 1000 calls share one Credentials
 // ---------------------------------------------------------------------------------------------
+
+// Each thread signs one scope over and over (the responder's usual case, served from the thread's
+// keyed context), all threads at once, some with another credential in between.
+TEST(CredentialsConcurrencyTest, RepeatedScopesOnManyThreadsAgree) {
+  constexpr std::size_t kThreads = 8;
+  constexpr int kCallsPerThread = 500;
+  const Credentials credentials = ExampleCredentials();
+  const Credentials other{std::string(kExampleAccessKeyId), SecretKey{"another secret"}};
+  const std::string expected = Signature(Derived("20240501", "eu-west-1", "s3"), "x");
+  const std::string expected_other =
+      Signature(DeriveSigningKey(SecretKey("another secret"), "20240501", "eu-west-1", "s3"), "x");
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        if (credentials.SignV4("20240501", "eu-west-1", "s3", "x") != expected) ++mismatches[t];
+        if (t % 2 == 1 && i % 7 == 0 &&
+            other.SignV4("20240501", "eu-west-1", "s3", "x") != expected_other) {
+          ++mismatches[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (std::size_t t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
 
 TEST(CredentialsConcurrencyTest, EightThreadsAgree) {
   constexpr std::size_t kThreads = 8;

@@ -46,6 +46,11 @@ TEST(QueryValue, FirstValueOrNothing) {
   EXPECT_FALSE(QueryValue("", "v4"));
   EXPECT_FALSE(QueryValue("v40=true", "v4"));
   EXPECT_FALSE(QueryValue("v4=%", "v4"));
+  // As if the whole query were parsed first: a malformed pair anywhere, even after the value, or
+  // in a pair that is not the one asked for, fails the lookup.
+  EXPECT_FALSE(QueryValue("v4=true&x=%zz", "v4"));
+  EXPECT_FALSE(QueryValue("x=%4&v4=true", "v4"));
+  EXPECT_EQ(QueryValue("&&v%34=tr%75e+&", "v4"), "true ");
 }
 
 }  // namespace

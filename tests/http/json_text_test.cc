@@ -66,6 +66,30 @@ TEST(JsonStringifyTest, MixedInputMatchesPython) {
             "\xbd\x7f\\u0000\\u0001\\b\\f\\u001f\xe2\x80\xa8\"");
 }
 
+// Long runs of plain text are skipped eight bytes at a time: every byte value, at every position
+// of such a run (and so in every lane of the eight), is escaped exactly as it is on its own.
+TEST(JsonStringifyTest, EveryByteAtEveryPositionOfALongRunIsEscapedAsAlone) {
+  const auto inner = [](const std::string& quoted) { return quoted.substr(1, quoted.size() - 2); };
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string alone(1, static_cast<char>(byte));
+    for (std::size_t position = 0; position < 24; ++position) {
+      const std::string before(position, 'a');
+      const std::string after(24 - position, 'z');
+      const std::string text = before + alone + after;
+      EXPECT_EQ(JsonStringify(text), "\"" + before + inner(JsonStringify(alone)) + after + "\"")
+          << byte << " at " << position;
+      EXPECT_EQ(JsonQuote(text), "\"" + before + inner(JsonQuote(alone)) + after + "\"")
+          << byte << " at " << position;
+    }
+  }
+}
+
+TEST(JsonQuoteTest, AppendJsonQuoteAppendsWhatJsonQuoteReturns) {
+  std::string out = "{\"a\":";
+  AppendJsonQuote(out, "x<\"y\"> \xe2\x80\xa8");
+  EXPECT_EQ(out, "{\"a\":" + JsonQuote("x<\"y\"> \xe2\x80\xa8"));
+}
+
 TEST(IsValidUtf8Test, AcceptsWellFormedAndRefusesIllFormed) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("abc \xc3\xbc \xf0\x9f\x98\x80"));

@@ -56,11 +56,31 @@ TEST(JsonStrictTest, RefusesMalformedJson) {
   }
 }
 
+// The body's UTF-8 is checked eight bytes at a time where it is ASCII: an ill-formed sequence is
+// found at any position, in a string or a member name, and a well-formed one is accepted.
+TEST(JsonStrictTest, FindsIllFormedUtf8AtAnyPosition) {
+  for (std::size_t position = 0; position < 20; ++position) {
+    const std::string padding(position, 'a');
+    for (const std::string_view bad :
+         {"\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xff", "\xf4\x90\x80\x80"}) {
+      EXPECT_EQ(JsonRule("{\"" + padding + std::string(bad) + "\":\"v\"}"), "request.json")
+          << position;
+      EXPECT_EQ(JsonRule("{\"k\":\"" + padding + std::string(bad) + "xxxxxxxx\"}"), "request.json")
+          << position;
+    }
+    EXPECT_EQ(JsonRule("{\"k\":\"" + padding + "\xc3\xa9\xf0\x9f\x98\x80xxxxxxxx\"}"), "<accepted>")
+        << position;
+  }
+}
+
 TEST(JsonStrictTest, RefusesEscapesThatDecodeToInvalidUtf8) {
   // A lone low surrogate passes RapidJSON's own checks.
   EXPECT_EQ(JsonRule(R"({"a":"\udc00"})"), "request.json.encoding");
   EXPECT_EQ(JsonRule(R"({"\udfff":"a"})"), "request.json.encoding");
   EXPECT_EQ(JsonRule(R"([[["\udc00"]]])"), "request.json.encoding");
+  // Strings are checked whenever the text has a "\u", whatever precedes it.
+  EXPECT_EQ(JsonRule(R"({"a":"\\","b":"\udc00"})"), "request.json.encoding");
+  EXPECT_EQ(JsonRule(R"({"a":"\\u0041"})"), "<accepted>");
 }
 
 TEST(JsonStrictTest, RefusesDuplicateKeysAtAnyDepth) {

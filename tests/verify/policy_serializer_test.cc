@@ -31,6 +31,21 @@ TEST(PolicySerializerTest, StringEscapingMatchesJsonStringify) {
   EXPECT_EQ(Quoted("<script>&'"), R"("<script>&'")");
 }
 
+// Plain runs are skipped eight bytes at a time: every byte value at every position of a long run
+// (every lane of the eight) is escaped exactly as it is on its own.
+TEST(PolicySerializerTest, EveryByteAtEveryPositionOfALongRunIsEscapedAsAlone) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string alone = Quoted(std::string(1, static_cast<char>(byte)));
+    for (std::size_t position = 0; position < 24; ++position) {
+      const std::string before(position, 'a');
+      const std::string after(24 - position, 'z');
+      EXPECT_EQ(Quoted(before + static_cast<char>(byte) + after),
+                "\"" + before + alone.substr(1, alone.size() - 2) + after + "\"")
+          << byte << " at " << position;
+    }
+  }
+}
+
 TEST(PolicySerializerTest, DocumentLayout) {
   internal::PolicyDocument policy;
   policy.expiration = "2024-05-01T12:05:00.000Z";

@@ -100,6 +100,23 @@ TEST(PolicyVerifierTest, MissingRangeIsAddedLastFromTheProfile) {
             Replace(body, "}]}", R"(},["content-length-range","0","5000"]]})"));
 }
 
+// Found by fuzz/policy_fuzzer (fuzz/corpus/policy/regression-added-range-use-after-free.json): the
+// content-length-range added from the profile named itself with a temporary string that was gone
+// before serialisation (heap-use-after-free). What is signed must also verify again to the same
+// bytes.
+TEST(PolicyVerifierTest, AddedRangeIsSerialisedFromLiveDataAndReverifies) {
+  const std::string body =
+      R"({"expiration":"2024-05-01T12:05:00.000Z","conditions":[{"acl":"private"},)"
+      R"({"bucket":"mybucket"},{"Content-Type":"image/jpeg"},{"success_action_status":"200"},)"
+      R"({"key":"a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg"},)"
+      R"({"x-amz-meta-qqfilename":"my%20photo%20(1).jpg"}]})";
+  const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, DocRules()));
+  const std::string signed_policy = *aws::Base64Decode(task.policy_base64);
+  EXPECT_EQ(signed_policy, Replace(body, "}]}", R"(},["content-length-range","1","20000000"]]})"));
+  EXPECT_EQ(Accepted(Policy(signed_policy, SignatureVersion::kV2, DocRules())).policy_base64,
+            task.policy_base64);
+}
+
 TEST(PolicyVerifierTest, RangeBoundsAsJsonNumbersStayNumbers) {
   const std::string body = Replace(kPolicyV2Minimal, R"(["content-length-range","1","20000000"])",
                                    R"(["content-length-range",1,20000000])");
