@@ -14,11 +14,12 @@ import sys
 reference, page = sys.argv[1], sys.argv[2]
 keys, names, section = set(), set(), None
 for line in open(reference, encoding="utf-8"):
-    top = re.match(r"^([a-z_][a-z0-9_]*):", line)
+    # A section may be commented out as a whole ("# authenticators:"), its entries with it.
+    top = re.match(r"^(?:# )?([a-z_][a-z0-9_]*):$", line) or re.match(r"^([a-z_][a-z0-9_]*):", line)
     if top:
         section = top.group(1)
-    named = re.match(r"^  ([A-Za-z0-9_.-]+):", line)
-    if named and section in ("credentials", "profiles"):
+    named = re.match(r"^(?:  |#   )([A-Za-z0-9_.-]+):", line)
+    if named and section in ("credentials", "profiles", "authenticators"):
         names.add(named.group(1))
         continue
     key = re.match(r"^[ #]*([a-z][a-z0-9_]*):(?: |$)", line)

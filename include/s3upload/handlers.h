@@ -51,6 +51,9 @@ class Services {
 struct Context {
   const config::Snapshot& config;
   const config::Route& route;
+  // Who is asking, as the route's auth established it (the application authenticates before any
+  // handler runs; a handler never reads REMOTE_USER or Authorization itself).
+  verify::Caller caller;
   aws::TimePoint now;
   std::uint64_t config_generation = 0;
   Services* services = nullptr;  // required by success, delete and metrics

@@ -113,10 +113,22 @@ struct UploadRules {
   std::size_t max_upload_id_length = 1024;
 };
 
-// Who is asking. Filled from the web server's authentication (REMOTE_USER), later from tokens.
+// Who is asking: from the web server's authentication (REMOTE_USER) or a bearer token.
 struct Caller {
   std::string user;  // empty: anonymous
+  // What a bearer token narrows (never widens): a smaller maximum object size, and the only
+  // content types allowed (same syntax as UploadRules::content_types; empty: no narrowing).
+  std::optional<std::uint64_t> max_size;
+  std::vector<std::string> content_types;
+
+  bool narrows() const { return max_size.has_value() || !content_types.empty(); }
 };
+
+// `rules` with the caller's narrowing in place of the profile's own limits: max_size is the smaller
+// of the two (min_size stays), content_types is the caller's list when it has one. A request must
+// pass the verifier with `rules` AND with these; whatever these add to a signed policy (the size
+// range) is then within both.
+UploadRules NarrowedRules(const UploadRules& rules, const Caller& caller);
 
 struct Refusal {
   std::string rule;    // stable dotted identifier, e.g. "policy.condition.unknown"

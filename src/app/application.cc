@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "app/authenticate.h"
 #include "app/runtime.h"
 #include "s3upload/app.h"
 #include "s3upload/handlers.h"
@@ -98,8 +99,15 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
   const config::Route& route = *std::get<const config::Route*>(match);
   // The configured pattern, not the request's path: the label set stays as small as the config.
   route_label = route.is_prefix ? route.path + "*" : route.path;
-  const handlers::Context context{snapshot, route, options_.clock(), generation_.load(),
-                                  runtime.get()};
+  const aws::TimePoint now = options_.clock();
+  std::variant<verify::Caller, http::Response> authenticated = Authenticate(request, route, now);
+  if (auto* refusal = std::get_if<http::Response>(&authenticated)) {
+    if (route.profile != nullptr) refusal->log_fields.emplace_back("profile", route.profile->name);
+    return std::move(*refusal);
+  }
+  const handlers::Context context{
+      snapshot,           route,        std::move(std::get<verify::Caller>(authenticated)), now,
+      generation_.load(), runtime.get()};
   switch (route.handler) {
     case config::HandlerKind::kSign:
       return handlers::Sign(request, context);

@@ -69,9 +69,8 @@ http::Response Delete(const http::Request& request, const Context& context) {
   }
   const std::string& uuid = path_uuid.empty() ? form_uuid.value : path_uuid;
 
-  const verify::Caller caller{request.remote_user};
   if (auto refusal = verify::CheckObjectReference("delete", bucket.value, key.value, uuid,
-                                                  profile.rules, caller)) {
+                                                  profile.rules, context.caller)) {
     return with_profile(internal::Refused(*refusal, "this file cannot be deleted here"));
   }
 

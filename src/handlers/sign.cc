@@ -31,10 +31,16 @@ http::Response Sign(const http::Request& request, const Context& context) {
   // (or v2) is acceptable at all is the profile's decision, checked by verify.
   const auto v4 = http::QueryValue(request.query, "v4");
   const auto version = v4 == "true" ? verify::SignatureVersion::kV4 : verify::SignatureVersion::kV2;
-  const verify::Caller caller{request.remote_user};
+  const verify::Caller& caller = context.caller;
 
-  const verify::Verdict verdict =
+  verify::Verdict verdict =
       verify::VerifySignRequest(request.body, version, profile.rules, caller, context.now);
+  if (caller.narrows() && std::holds_alternative<verify::SigningTask>(verdict)) {
+    // Allowed by the profile; the token's narrower limits must allow it too, and what gets signed
+    // (a size range added to a policy) is the narrower one.
+    verdict = verify::VerifySignRequest(
+        request.body, version, verify::NarrowedRules(profile.rules, caller), caller, context.now);
+  }
 
   if (const auto* refusal = std::get_if<verify::Refusal>(&verdict)) {
     http::Response response =
@@ -56,13 +62,18 @@ http::Response Sign(const http::Request& request, const Context& context) {
       is_v4 ? credentials.SignV4(task.scope_day, task.region, "s3", task.string_to_sign)
             : credentials.SignV2(task.string_to_sign);
 
+  // Written into one buffer sized up front: the policy is most of the reply.
   std::string body;
+  body.reserve(task.policy_base64.size() + signature.size() + 32);
   if (task.kind == verify::SigningTask::Kind::kPolicy) {
-    body = "{\"policy\":" + http::JsonQuote(task.policy_base64) +
-           ",\"signature\":" + http::JsonQuote(signature) + "}";
+    body += "{\"policy\":";
+    http::AppendJsonQuote(body, task.policy_base64);
+    body += ",\"signature\":";
   } else {
-    body = "{\"signature\":" + http::JsonQuote(signature) + "}";
+    body += "{\"signature\":";
   }
+  http::AppendJsonQuote(body, signature);
+  body += '}';
   http::Response response = http::JsonResponse(200, std::move(body));
   response.log_fields = {{"profile", profile.name},
                          {"signed", std::string(OperationName(task))},

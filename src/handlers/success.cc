@@ -115,7 +115,11 @@ http::Response Success(const http::Request& request, const Context& context) {
     return with_profile(UploadError(400, "the request names the object twice", true));
   }
 
-  const verify::Caller caller{request.remote_user};
+  const verify::Caller& caller = context.caller;
+  // A token's narrower limits, when it carries some, apply on top of the profile's.
+  const std::optional<verify::UploadRules> narrowed =
+      caller.narrows() ? std::optional(verify::NarrowedRules(rules, caller)) : std::nullopt;
+  const verify::UploadRules& limits = narrowed ? *narrowed : rules;
   if (auto refusal = verify::CheckObjectReference("success", bucket.value, key.value, uuid.value,
                                                   rules, caller)) {
     return with_profile(internal::Refused(*refusal, "this upload cannot be confirmed here"));
@@ -137,17 +141,22 @@ http::Response Success(const http::Request& request, const Context& context) {
   const auto& object = std::get<s3::ObjectHead>(head);
 
   // The checks a policy makes, made again on what really arrived.
-  if (object.size < rules.min_size || object.size > rules.max_size) {
-    const bool too_large = object.size > rules.max_size;
+  if (object.size < limits.min_size || object.size > limits.max_size) {
+    const bool too_large = object.size > limits.max_size;
     const std::string message =
         too_large ? "the file is too large (" + std::to_string(object.size) + " bytes; at most " +
-                        std::to_string(rules.max_size) + " are allowed)"
+                        std::to_string(limits.max_size) + " are allowed)"
                   : "the file is too small (" + std::to_string(object.size) + " bytes; at least " +
-                        std::to_string(rules.min_size) + " are needed)";
+                        std::to_string(limits.min_size) + " are needed)";
     return with_profile(RejectObject(context, store, key.value, "success.size",
                                      std::to_string(object.size) + " bytes", message));
   }
-  if (auto refusal = verify::CheckContentType(object.content_type, rules)) {
+  std::optional<verify::Refusal> type_refusal =
+      verify::CheckContentType(object.content_type, rules);
+  if (!type_refusal && narrowed) {
+    type_refusal = verify::CheckContentType(object.content_type, *narrowed);
+  }
+  if (const auto& refusal = type_refusal) {
     return with_profile(
         RejectObject(context, store, key.value, "success.content-type", refusal->detail,
                      "files of type \"" + object.content_type + "\" are not allowed"));
@@ -191,7 +200,7 @@ http::Response Success(const http::Request& request, const Context& context) {
                                     object.size,
                                     std::string(Unquote(object.etag)),
                                     object.content_type,
-                                    request.remote_user};
+                                    caller.user};
     const notify::WebhookResult result =
         context.services->Notifier().Notify(TargetOf(*webhook), event, context.now);
     if (const auto* failure = std::get_if<notify::WebhookFailure>(&result)) {

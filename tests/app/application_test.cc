@@ -68,11 +68,14 @@ class ApplicationTest : public ::testing::Test {
     std::ofstream(dir_ / name, std::ios::trunc) << text;
   }
 
-  http::Response Call(std::string method, std::string path, std::string body = "") {
+  // As a user the web server authenticated (the routes' default auth is remote_user).
+  http::Response Call(std::string method, std::string path, std::string body = "",
+                      std::string remote_user = "alice") {
     http::Request request;
     request.method = std::move(method);
     request.path = std::move(path);
     request.body = std::move(body);
+    request.remote_user = std::move(remote_user);
     return app_->Handle(request);
   }
 
@@ -120,6 +123,20 @@ TEST_F(ApplicationTest, SignRouteReachesTheSignHandler) {
   const http::Response response = Call("POST", "/s3/signature", "{not json");
   EXPECT_EQ(response.status, 400);
   EXPECT_NE(response.body.find("\"error\""), std::string::npos);
+}
+
+TEST_F(ApplicationTest, WithoutAnAuthenticatedUserEveryActingRouteIs401AndSignsNothing) {
+  for (const auto& [method, path] :
+       {std::pair{"POST", "/s3/signature"}, std::pair{"POST", "/s3/success"},
+        std::pair{"DELETE", "/s3/delete/x"}}) {
+    SCOPED_TRACE(path);
+    const http::Response response = Call(method, path, "{}", "");
+    EXPECT_EQ(response.status, 401);
+    EXPECT_EQ(response.body, R"({"error":"authentication required","preventRetry":true})");
+    EXPECT_EQ(response.body.find("signature\":"), std::string::npos);
+  }
+  EXPECT_EQ(Call("GET", "/health", "", "").status, 200);  // health takes no auth
+  EXPECT_EQ(app_->metrics().CounterValue("refusals_total", {"auth.remote-user.missing"}), 3u);
 }
 
 TEST_F(ApplicationTest, SuccessAndDeleteReachTheirHandlers) {

@@ -28,7 +28,8 @@ class DeleteHandler : public ::testing::Test {
     request.query = query;
     request.body = body;
     request.remote_user = user;
-    return Delete(request, Context{snapshot_, route_, verify::verify_test::Now(), 1, &services_});
+    return Delete(request, Context{snapshot_, route_, verify::Caller{user},
+                                   verify::verify_test::Now(), 1, &services_});
   }
 
   static std::string KeyQuery(const std::string& key, const std::string& bucket = "mybucket") {
@@ -53,7 +54,8 @@ TEST_F(DeleteHandler, DeleteRequestRemovesTheObject) {
 }
 
 TEST_F(DeleteHandler, PostWithMethodOverride) {
-  const std::string body = KeyQuery(AliceKey()) + "&qquuid=" + std::string(kUuid) + "&_method=DELETE";
+  const std::string body =
+      KeyQuery(AliceKey()) + "&qquuid=" + std::string(kUuid) + "&_method=DELETE";
   EXPECT_EQ(Call("POST", "/s3/delete/", "", body).status, 204);
   EXPECT_EQ(services_.store.calls, std::vector<std::string>{"DELETE " + AliceKey()});
   // Fine Uploader posts to the bare endpoint, without the uuid in the path.
@@ -69,8 +71,8 @@ TEST_F(DeleteHandler, RefusalsNeverReachStorage) {
   };
   const std::vector<Case> cases = {
       {"DELETE", uuid_path, KeyQuery(AliceKey(), "otherbucket"), "", "alice", 403, "delete.bucket"},
-      {"DELETE", uuid_path, KeyQuery("uploads/bob/" + std::string(kUuid) + ".jpg"), "", "alice", 403,
-       "key.prefix"},
+      {"DELETE", uuid_path, KeyQuery("uploads/bob/" + std::string(kUuid) + ".jpg"), "", "alice",
+       403, "key.prefix"},
       {"DELETE", uuid_path, KeyQuery(AliceKey()), "", "bob", 403, "key.prefix"},
       {"DELETE", uuid_path, KeyQuery(AliceKey()), "", "", 403, "key.user"},
       {"DELETE", "/s3/delete/00000000-0000-4000-8000-000000000000", KeyQuery(AliceKey()), "",

@@ -57,6 +57,7 @@ std::vector<Vector> LoadVectors() {
 
 class SignHandler : public ::testing::Test {
  protected:
+  verify::Caller caller_;  // what the application authenticated
   http::Response Post(const config::Profile& profile, const std::string& body, bool v4) {
     config::Route route;
     route.path = "/s3/signature";
@@ -68,7 +69,7 @@ class SignHandler : public ::testing::Test {
     request.path = route.path;
     request.query = v4 ? "v4=true" : "";
     request.body = body;
-    return Sign(request, Context{snapshot_, route, DocumentClock(), 1});
+    return Sign(request, Context{snapshot_, route, caller_, DocumentClock(), 1});
   }
 
   static std::string LogField(const http::Response& response, std::string_view name) {
@@ -123,6 +124,46 @@ TEST_F(SignHandler, EveryDocumentVectorIsSignedExactlyOrRefusedIfNotAnUpload) {
     EXPECT_EQ(LogField(response, "profile"), us_east ? "doc-us-east-1" : "doc-eu-west-1");
     EXPECT_EQ(LogField(response, "version"), v4 ? "v4" : "v2");
   }
+}
+
+TEST_F(SignHandler, ATokensNarrowerLimitsApplyOnTopOfTheProfile) {
+  const std::vector<Vector> vectors = LoadVectors();
+  const auto find = [&](std::string_view name) {
+    for (const Vector& v : vectors) {
+      if (v.name == name) return v;
+    }
+    ADD_FAILURE() << "no vector " << name;
+    return Vector{};
+  };
+  const Vector iframe = find("policy-v4-iframe");
+  const Vector simple = find("policy-v4-example");  // image/jpeg, content-length-range 1-20000000
+
+  // Without a range, the narrower one is added (and signed).
+  caller_.max_size = 1000;
+  http::Response response = Post(us_, iframe.body, true);
+  ASSERT_EQ(response.status, 200) << response.body;
+  rapidjson::Document reply;
+  reply.Parse(response.body.c_str());
+  const std::string policy = aws::Base64Decode(reply["policy"].GetString()).value();
+  EXPECT_NE(policy.find(R"(["content-length-range","1","1000"])"), std::string::npos) << policy;
+
+  // A range the profile allows but the token does not: refused, nothing signed.
+  response = Post(eu_, simple.body, true);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body, R"({"invalid":true})");
+  EXPECT_TRUE(LogField(response, "refused").starts_with("policy."))
+      << LogField(response, "refused");
+
+  // Content types: the token's list must admit the policy's type too.
+  caller_.max_size.reset();
+  caller_.content_types = {"image/png"};
+  response = Post(eu_, simple.body, true);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(LogField(response, "refused"), "policy.content-type.not-allowed");
+  caller_.content_types = {"image/*"};
+  response = Post(eu_, simple.body, true);
+  EXPECT_EQ(response.status, 200) << LogField(response, "refused");
+  EXPECT_EQ(reply.Parse(response.body.c_str())["signature"].GetString(), simple.signature);
 }
 
 TEST_F(SignHandler, RefusalIsHttp500InvalidAndTheRuleGoesToTheLogOnly) {

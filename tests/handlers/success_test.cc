@@ -17,7 +17,8 @@ class SuccessHandler : public ::testing::Test {
     route_.methods = {"POST"};
     route_.handler = config::HandlerKind::kSuccess;
     route_.profile = &profile_;
-    services_.store.objects[AliceKey()] = s3::ObjectHead{500, "\"d41d8cd98f00b204e9800998ecf8427e\"", "image/jpeg"};
+    services_.store.objects[AliceKey()] =
+        s3::ObjectHead{500, "\"d41d8cd98f00b204e9800998ecf8427e\"", "image/jpeg"};
   }
 
   http::Response Post(const std::string& body, const std::string& user = "alice") {
@@ -27,7 +28,8 @@ class SuccessHandler : public ::testing::Test {
     request.content_type = "application/x-www-form-urlencoded";
     request.remote_user = user;
     request.body = body;
-    return Success(request, Context{snapshot_, route_, verify::verify_test::Now(), 1, &services_});
+    return Success(request, Context{snapshot_, route_, caller_or(user), verify::verify_test::Now(),
+                                    1, &services_});
   }
 
   static std::string Body(const std::string& key, const std::string& bucket = "mybucket",
@@ -43,10 +45,18 @@ class SuccessHandler : public ::testing::Test {
     return doc;
   }
 
+  // The caller the application authenticated, with what a token may narrow.
+  verify::Caller caller_or(const std::string& user) const {
+    verify::Caller caller = narrowing_;
+    caller.user = user;
+    return caller;
+  }
+
   config::Snapshot snapshot_;
   config::Profile profile_ = UserProfile();
   config::Route route_;
   FakeServices services_;
+  verify::Caller narrowing_;
 };
 
 TEST_F(SuccessHandler, ConfirmsAnObjectThatKeepsTheRules) {
@@ -88,8 +98,9 @@ TEST_F(SuccessHandler, RefusesOtherBucketsKeysAndUuidsWithoutAnyStorageCall) {
 }
 
 TEST_F(SuccessHandler, MalformedOrAmbiguousRequestsAre400) {
-  for (const std::string& body : std::vector<std::string>{"key=%zz", "bucket=mybucket", "key=a", "",
-                                 Body(AliceKey()) + "&key=uploads%2Falice%2Fx.jpg"}) {
+  for (const std::string& body :
+       std::vector<std::string>{"key=%zz", "bucket=mybucket", "key=a", "",
+                                Body(AliceKey()) + "&key=uploads%2Falice%2Fx.jpg"}) {
     SCOPED_TRACE(body);
     EXPECT_EQ(Post(body).status, 400);
   }
@@ -131,6 +142,34 @@ TEST_F(SuccessHandler, ObjectBreakingARuleIsDeletedAndRefused) {
   }
 }
 
+TEST_F(SuccessHandler, ATokensNarrowerLimitsApplyOnTopOfTheProfile) {
+  struct Case {
+    std::optional<std::uint64_t> max_size;
+    std::vector<std::string> content_types;
+    s3::ObjectHead head;
+    int status;
+    std::string rule;
+  };
+  const std::vector<Case> cases = {
+      {400, {}, {500, "\"abc\"", "image/jpeg"}, 422, "success.size"},
+      {500, {}, {500, "\"abc\"", "image/jpeg"}, 200, ""},
+      {std::nullopt, {"image/png"}, {500, "\"abc\"", "image/jpeg"}, 422, "success.content-type"},
+      {std::nullopt, {"image/jpeg"}, {500, "\"abc\"", "image/jpeg"}, 200, ""},
+      // A token can never widen the profile: text/html stays refused.
+      {std::nullopt, {"text/html"}, {500, "\"abc\"", "text/html"}, 422, "success.content-type"},
+      {1 << 20, {}, {5000, "\"abc\"", "image/jpeg"}, 422, "success.size"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rule + " " + c.head.content_type + " " + std::to_string(c.head.size));
+    narrowing_.max_size = c.max_size;
+    narrowing_.content_types = c.content_types;
+    services_.store.objects[AliceKey()] = c.head;
+    const http::Response response = Post(Body(AliceKey(), "mybucket", ""));
+    EXPECT_EQ(response.status, c.status) << response.body;
+    EXPECT_EQ(LogField(response, "refused"), c.rule);
+  }
+}
+
 TEST_F(SuccessHandler, DeleteInvalidCanBeTurnedOff) {
   profile_.success.delete_invalid = false;
   services_.store.objects[AliceKey()] = {5000, "\"abc\"", "image/jpeg"};
@@ -139,7 +178,8 @@ TEST_F(SuccessHandler, DeleteInvalidCanBeTurnedOff) {
 }
 
 TEST_F(SuccessHandler, MultipartEtagIsNotComparedWhenTheClientSendsNone) {
-  services_.store.objects[AliceKey()] = {500, "\"9b2cf535f27731c974343645a3985328-3\"", "image/png"};
+  services_.store.objects[AliceKey()] = {500, "\"9b2cf535f27731c974343645a3985328-3\"",
+                                         "image/png"};
   EXPECT_EQ(Post(Body(AliceKey())).status, 200);
 }
 
@@ -188,9 +228,8 @@ TEST_F(SuccessHandler, WebhookGetsTheEventAndItsAnswerIsMergedIn) {
   webhook.timeout = std::chrono::milliseconds(1500);
   webhook.retries = 1;
   profile_.success.webhook = webhook;
-  services_.notifier.result =
-      notify::ReplyMembers{{"thumbnailUrl", "\"https://app.example/t.jpg\""}, {"size", "\"app\""},
-                           {"appId", "7"}};
+  services_.notifier.result = notify::ReplyMembers{
+      {"thumbnailUrl", "\"https://app.example/t.jpg\""}, {"size", "\"app\""}, {"appId", "7"}};
   const http::Response response =
       Post(Body(AliceKey(), "mybucket", "&etag=%22d41d8cd98f00b204e9800998ecf8427e%22"));
   ASSERT_EQ(response.status, 200) << response.body;

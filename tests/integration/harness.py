@@ -241,12 +241,16 @@ def default_profile(bucket="itest", endpoint="http://localhost:7580"):
     }
 
 
-def default_routes(profile="test"):
+def default_routes(profile="test", auth="none"):
+    """auth "none" keeps the tests that are about something else free to call anonymously (the
+    responder then still uses REMOTE_USER when a test sends one); test_auth.py covers the rest."""
     return [
-        {"path": "/s3/signature", "methods": ["POST"], "handler": "sign", "profile": profile},
-        {"path": "/s3/success", "methods": ["POST"], "handler": "success", "profile": profile},
+        {"path": "/s3/signature", "methods": ["POST"], "handler": "sign", "profile": profile,
+         "auth": auth},
+        {"path": "/s3/success", "methods": ["POST"], "handler": "success", "profile": profile,
+         "auth": auth},
         {"path": "/s3/delete/*", "methods": ["DELETE", "POST"], "handler": "delete",
-         "profile": profile},
+         "profile": profile, "auth": auth},
         {"path": "/health", "methods": ["GET"], "handler": "health"},
     ]
 
@@ -279,6 +283,7 @@ def profile_yaml(bucket="itest", endpoint="http://localhost:7580", **overrides):
       s3={...}           a top-level `s3:` section (e.g. {"timeout": "1500ms", "retries": 1})
       credentials={...}  more named credentials, added to (or replacing) "signing"
       routes=[...]       replaces the list of routes
+      authenticators={...}  a top-level `authenticators:` section
     Credentials "signing": access_key_id = current_access_key() (radosgw's once rgw() was used,
     else AKIAIOSFODNN7EXAMPLE); the secret from secret_file "signing.secret" beside the config,
     which Responder writes. A profile with server_credentials="server" (and no "server" in
@@ -289,6 +294,7 @@ def profile_yaml(bucket="itest", endpoint="http://localhost:7580", **overrides):
     s3 = overrides.pop("s3", None)
     extra_credentials = overrides.pop("credentials", None) or {}
     routes = overrides.pop("routes", None) or default_routes()
+    authenticators = overrides.pop("authenticators", None)
     profile = _merge(default_profile(bucket, endpoint), overrides)
     document = {}
     if server:
@@ -304,6 +310,8 @@ def profile_yaml(bucket="itest", endpoint="http://localhost:7580", **overrides):
     credentials.update(copy.deepcopy(extra_credentials))
     document["credentials"] = credentials
     document["profiles"] = {"test": profile}
+    if authenticators:
+        document["authenticators"] = authenticators
     document["routes"] = routes
     return "# written by tests/integration/harness.py\n" + to_yaml(document)
 
