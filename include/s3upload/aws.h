@@ -14,6 +14,10 @@
 //   the signing functions call.
 // - Digests and MACs use the OpenSSL 3 EVP and EVP_MAC APIs (no deprecated HMAC_* calls); the
 //   algorithm objects are fetched once per process and every OpenSSL handle is owned by RAII.
+//   Each thread keeps one digest context and one HMAC context per digest, re-used from call to
+//   call; Credentials re-keys its thread's HMAC context only when the key changes (a SigV4
+//   signing key or the SigV2 secret is identified by a process-unique id, never compared or
+//   copied for that).
 //
 // Thread-safety: every free function is safe to call from any number of threads. Credentials is
 // safe to share between threads (its signing-key cache is internally synchronised).

@@ -2,11 +2,14 @@
 // error at all was found.
 #include <fcntl.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <exception>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -26,20 +29,82 @@ constexpr std::size_t kMaxConfigBytes = std::size_t{16} * 1024 * 1024;
 
 LoadResult Fail(Diagnostics& diag) { return LoadResult{nullptr, diag.TakeSorted()}; }
 
+// Where each document of a stream starts: its first token, and its root node (what
+// YAML::Node::Mark() gives for the document).
+class DocumentMarks final : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;
+    std::optional<YAML::Mark> root;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, {}}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().root) documents.back().root = mark;
+  }
+};
+
+// The first document of the stream, after checking there is no other. yaml-cpp 0.7's LoadAll never
+// returns on a stream with a ',', ']' or '}' where a document should start (", [a", "{a: b}\n,"):
+// its parser reports an empty document there without reading on, again and again, until memory
+// runs out (yaml-cpp issue #1040, fixed after 0.8.0). So the documents are counted with the parser
+// alone, three at most, and one that starts where the one before it started is that loop: a
+// syntax error. nullopt when an error was recorded.
+std::optional<YAML::Node> LoadOneDocument(const std::string& text, Diagnostics& diag) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentMarks marks;
+  while (marks.documents.size() < 3 && parser.HandleNextDocument(marks)) {
+  }
+  for (std::size_t i = 1; i < marks.documents.size(); ++i) {
+    const YAML::Mark& start = marks.documents[i].start;
+    if (start.pos != marks.documents[i - 1].start.pos) continue;
+    const auto at = static_cast<std::size_t>(start.pos);
+    const unsigned char c = at < text.size() ? static_cast<unsigned char>(text[at]) : 0;
+    std::string what = "'";
+    what += (c >= 0x21 && c <= 0x7e) ? static_cast<char>(c) : '?';
+    what += "'";
+    diag.Error(start, "YAML syntax error: unexpected " + what + " where a document should start");
+    return std::nullopt;
+  }
+  if (marks.documents.size() > 1) {
+    diag.Error(marks.documents[1].root.value_or(marks.documents[1].start),
+               "only one YAML document is allowed; this \"---\" starts a second one");
+  }
+  return YAML::Load(text);
+}
+
 LoadResult Build(std::string_view yaml, const std::string& file_name, const std::string& base_dir,
                  const EnvironmentLookup& env, Diagnostics& diag) {
-  std::vector<YAML::Node> documents;
+  std::optional<YAML::Node> document;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    document = LoadOneDocument(std::string(yaml), diag);
   } catch (const YAML::ParserException& e) {
     diag.Error(e.mark, "YAML syntax error: " + e.msg);
     return Fail(diag);
   }
-  if (documents.size() > 1) {
-    diag.Error(documents[1].Mark(),
-               "only one YAML document is allowed; this \"---\" starts a second one");
-  }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+  if (!document) return Fail(diag);
+  const YAML::Node root = *document;
   const internal::MapReader top = internal::MapReader::Closed(
       root, internal::Scope{}, {"server", "s3", "credentials", "profiles", "authenticators", "routes"}, diag,
       /*null_is_empty=*/true);

@@ -95,7 +95,7 @@ class RequestJson {
   static constexpr std::size_t kTextBytes = 4096;
   static constexpr std::size_t kValueBytes = 2048;
   static constexpr std::size_t kStackBytes = 2048;
-  static constexpr std::size_t kSpillChunkBytes = 16 * 1024;
+  static constexpr std::size_t kSpillChunkBytes = std::size_t{16} * 1024;
   static constexpr std::size_t kParseStackBytes = 1024;  // the initial size, as RapidJSON's default
   char text_buffer_[kTextBytes];
   std::string large_text_;  // the copy when the body does not fit text_buffer_

@@ -1,8 +1,8 @@
-// Strict JSON for signature requests. RapidJSON parses iteratively (its own heap stack, so a body
-// of 100000 '[' cannot exhaust ours) and validates the raw UTF-8; the rest is checked here, also
-// iteratively: duplicate keys (RapidJSON keeps both, and which one a reader sees differs between
-// parsers - the classic way to make a verifier and a signer disagree) and strings whose escapes
-// decode to invalid UTF-8.
+// Strict JSON for signature requests. The raw text is checked to be UTF-8 first; RapidJSON parses
+// it iteratively (its own stack, so a body of 100000 '[' cannot exhaust ours); the rest is checked
+// here, also iteratively: duplicate keys (RapidJSON keeps both, and which one a reader sees differs
+// between parsers - the classic way to make a verifier and a signer disagree) and strings whose
+// escapes decode to invalid UTF-8.
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
@@ -27,7 +27,8 @@ constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
 
 std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_strings) {
   // The walk's own lists live on the stack for ordinary documents, like the document itself.
-  std::array<std::byte, 2048> buffer;
+  // Scratch memory for the allocator, not zeroed: that would be a memset per request for nothing.
+  std::array<std::byte, 2048> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::pmr::monotonic_buffer_resource memory(buffer.data(), buffer.size());
   std::pmr::vector<const rapidjson::Value*> pending(&memory);
   pending.reserve(64);
@@ -90,7 +91,9 @@ std::optional<Refusal> CheckParsed(const Document& doc, std::string_view text) {
 
 }  // namespace
 
-RequestJson::RequestJson()
+// The buffers are scratch memory for the parser and its allocators, not zeroed: that would be a
+// memset of 8 KiB per request for nothing.
+RequestJson::RequestJson()  // NOLINT(cppcoreguidelines-pro-type-member-init)
     : values_(value_buffer_, sizeof value_buffer_, kSpillChunkBytes),
       stack_(stack_buffer_, sizeof stack_buffer_, kSpillChunkBytes),
       doc_(&values_, kParseStackBytes, &stack_) {}

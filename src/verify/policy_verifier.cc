@@ -7,6 +7,7 @@
 #include <memory_resource>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "s3upload/aws.h"
 #include "verify/internal.h"
@@ -106,10 +107,12 @@ struct Seen {
 
 class PolicyVerifier {
  public:
+  // names_buffer_ is scratch memory for names_memory_, left uninitialised on purpose.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   PolicyVerifier(SignatureVersion version, const UploadRules& rules, const Caller& caller,
                  TimePoint now)
       : version_(version), rules_(rules), caller_(caller), now_(now), metadata_("policy", rules) {}
-  PolicyVerifier(const PolicyVerifier&) = delete;  // names_ allocates from names_buffer_
+  PolicyVerifier(const PolicyVerifier&) = delete;  // the name lists allocate from names_buffer_
   PolicyVerifier& operator=(const PolicyVerifier&) = delete;
 
   Verdict Run(const rapidjson::Value& root);
@@ -132,11 +135,15 @@ class PolicyVerifier {
   const Caller& caller_;
   const TimePoint now_;
   MetadataBudget metadata_;
-  // The condition names seen so far, for the duplicate check: on the stack for any policy Fine
-  // Uploader sends (a dozen names); a policy with hundreds of conditions spills to the heap.
+  // The condition names seen so far, for the duplicate check, in memory on the stack for any policy
+  // Fine Uploader sends (a dozen names). A short list is searched linearly (most names differ in
+  // length, so most comparisons end at once); from kNamesInSet names on, a set takes over, so that
+  // a policy of thousands of conditions costs no quadratic time.
+  static constexpr std::size_t kNamesInSet = 32;
   std::array<std::byte, 1024> names_buffer_;
   std::pmr::monotonic_buffer_resource names_memory_{names_buffer_.data(), names_buffer_.size()};
-  std::pmr::set<std::string_view, LessIgnoringCase> names_{&names_memory_};
+  std::pmr::vector<std::string_view> name_list_{&names_memory_};
+  std::pmr::set<std::string_view, LessIgnoringCase> name_set_{&names_memory_};
   Seen seen_;
   PolicyDocument policy_;
 };
@@ -193,7 +200,23 @@ std::optional<Refusal> PolicyVerifier::CheckVersionShape(const rapidjson::Value&
 }
 
 std::optional<Refusal> PolicyVerifier::MarkSeen(std::string_view name) {
-  if (!names_.insert(name).second) {
+  bool repeated = false;
+  if (name_list_.size() < kNamesInSet) {
+    if (name_list_.empty()) name_list_.reserve(kNamesInSet);
+    for (const std::string_view seen : name_list_) {
+      if (EqualsIgnoreCase(seen, name)) {
+        repeated = true;
+        break;
+      }
+    }
+    if (!repeated) {
+      name_list_.push_back(name);
+      if (name_list_.size() == kNamesInSet) name_set_.insert(name_list_.begin(), name_list_.end());
+    }
+  } else {
+    repeated = !name_set_.insert(name).second;
+  }
+  if (repeated) {
     return Refuse("policy.condition.duplicate", "condition " + Quote(name) + " repeated");
   }
   return std::nullopt;

@@ -263,6 +263,17 @@ TEST(LoaderTest, OnlyOneDocument) {
       HasError(Load("routes: []\n---\nroutes: []\n"), 3, 1, "only one YAML document is allowed"));
 }
 
+// Found by fuzz/config_fuzzer (fuzz/corpus/config/regression-yaml-stray-comma-loop.yaml): yaml-cpp
+// 0.7's LoadAll looped forever, allocating, on a ',' (or ']', '}') where a document starts.
+TEST(LoaderTest, StrayFlowIndicatorIsASyntaxErrorNotAnEndlessLoop) {
+  EXPECT_TRUE(HasError(Load(std::string(", HErs: [GE\t, HEA\0 health\n", 26)), 1, 1,
+                       "YAML syntax error: unexpected ',' where a document should start"));
+  EXPECT_TRUE(HasError(Load(",\n"), 1, 1, "YAML syntax error: unexpected ','"));
+  EXPECT_TRUE(HasError(Load("{routes: []}\n,\n"), 2, 1, "YAML syntax error: unexpected ','"));
+  // A real second document is still reported as one, at its root.
+  EXPECT_TRUE(HasError(Load("routes: []\n---\n,\n"), 3, 1, "only one YAML document is allowed"));
+}
+
 TEST(LoaderTest, AliasesAreResolved) {
   LoadResult result = Load(std::string(config_test::kCredentialsBlock) +
                            "profiles:\n"

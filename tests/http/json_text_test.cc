@@ -69,16 +69,22 @@ TEST(JsonStringifyTest, MixedInputMatchesPython) {
 // Long runs of plain text are skipped eight bytes at a time: every byte value, at every position
 // of such a run (and so in every lane of the eight), is escaped exactly as it is on its own.
 TEST(JsonStringifyTest, EveryByteAtEveryPositionOfALongRunIsEscapedAsAlone) {
-  const auto inner = [](const std::string& quoted) { return quoted.substr(1, quoted.size() - 2); };
+  // `middle` between runs of plain letters, and the same quoted: `quoted_middle` within quotes.
+  const auto around = [](std::size_t position, std::string_view middle, std::string_view quote) {
+    std::string text(quote);
+    text.append(position, 'a').append(middle).append(24 - position, 'z').append(quote);
+    return text;
+  };
+  const auto inner = [](const std::string& quoted) {
+    return std::string_view(quoted).substr(1, quoted.size() - 2);
+  };
   for (int byte = 0; byte < 256; ++byte) {
     const std::string alone(1, static_cast<char>(byte));
     for (std::size_t position = 0; position < 24; ++position) {
-      const std::string before(position, 'a');
-      const std::string after(24 - position, 'z');
-      const std::string text = before + alone + after;
-      EXPECT_EQ(JsonStringify(text), "\"" + before + inner(JsonStringify(alone)) + after + "\"")
+      const std::string text = around(position, alone, "");
+      EXPECT_EQ(JsonStringify(text), around(position, inner(JsonStringify(alone)), "\""))
           << byte << " at " << position;
-      EXPECT_EQ(JsonQuote(text), "\"" + before + inner(JsonQuote(alone)) + after + "\"")
+      EXPECT_EQ(JsonQuote(text), around(position, inner(JsonQuote(alone)), "\""))
           << byte << " at " << position;
     }
   }

@@ -34,13 +34,18 @@ TEST(PolicySerializerTest, StringEscapingMatchesJsonStringify) {
 // Plain runs are skipped eight bytes at a time: every byte value at every position of a long run
 // (every lane of the eight) is escaped exactly as it is on its own.
 TEST(PolicySerializerTest, EveryByteAtEveryPositionOfALongRunIsEscapedAsAlone) {
+  // `middle` between runs of plain letters, within `quote`s.
+  const auto around = [](std::size_t position, std::string_view middle, std::string_view quote) {
+    std::string text(quote);
+    text.append(position, 'a').append(middle).append(24 - position, 'z').append(quote);
+    return text;
+  };
   for (int byte = 0; byte < 256; ++byte) {
     const std::string alone = Quoted(std::string(1, static_cast<char>(byte)));
+    const std::string_view escaped = std::string_view(alone).substr(1, alone.size() - 2);
     for (std::size_t position = 0; position < 24; ++position) {
-      const std::string before(position, 'a');
-      const std::string after(24 - position, 'z');
-      EXPECT_EQ(Quoted(before + static_cast<char>(byte) + after),
-                "\"" + before + alone.substr(1, alone.size() - 2) + after + "\"")
+      EXPECT_EQ(Quoted(around(position, std::string(1, static_cast<char>(byte)), "")),
+                around(position, escaped, "\""))
           << byte << " at " << position;
     }
   }

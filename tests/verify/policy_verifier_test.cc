@@ -212,6 +212,33 @@ TEST(PolicyVerifierTest, SizeRangeBoundaries) {
   }
 }
 
+// The duplicate check keeps a short list of names and switches to a set for long policies: a
+// repeated name (in any case) is found among the first names and far beyond them alike.
+TEST(PolicyVerifierTest, RepeatedConditionNamesAreFoundInShortAndLongPolicies) {
+  UploadRules rules = DocRules();
+  std::string metadata;
+  for (int i = 0; i < 100; ++i) {
+    rules.metadata_names.push_back("m" + std::to_string(i));
+    metadata.append(R"({"x-amz-meta-m)").append(std::to_string(i)).append(R"(":"v"},)");
+  }
+  rules.max_metadata_bytes = 100000;
+  const std::string head = R"({"acl":"public-read"},)";
+  const std::string many = Replace(kPolicyV2, head, head + metadata);
+  EXPECT_EQ(RuleOf(Policy(many, SignatureVersion::kV2, rules)), "<accepted>");
+  for (const int repeated : {0, 5, 30, 31, 32, 33, 99}) {
+    std::string again = head;
+    again.append(metadata).append(R"({"X-Amz-Meta-M)").append(std::to_string(repeated));
+    again.append(R"(":"w"},)");
+    EXPECT_EQ(RuleOf(Policy(Replace(many, head, again), SignatureVersion::kV2, rules)),
+              "policy.condition.duplicate")
+        << repeated;
+  }
+  // The acl, the very first name, repeated at the end of a long policy.
+  const std::string acl_again = head + metadata.append(R"({"ACL":"private"},)");
+  EXPECT_EQ(RuleOf(Policy(Replace(many, head, acl_again), SignatureVersion::kV2, rules)),
+            "policy.condition.duplicate");
+}
+
 TEST(PolicyVerifierTest, MetadataBudgetCountsNamesAndValues) {
   UploadRules rules = DocRules();
   // "qqfilename" (10) + "my%20photo%20(1).jpg" (20) = 30 bytes.
