@@ -84,7 +84,9 @@ constexpr std::array<bool, 256> kPlainForBrowser = PlainBytes(Audience::kBrowser
 // base64 policy) are then skipped eight bytes per step instead of one.
 constexpr std::uint64_t kOnes = 0x0101010101010101u;
 constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-constexpr std::uint64_t HasZeroByte(std::uint64_t word) { return (word - kOnes) & ~word & kHighBits; }
+constexpr std::uint64_t HasZeroByte(std::uint64_t word) {
+  return (word - kOnes) & ~word & kHighBits;
+}
 constexpr std::uint64_t HasByte(std::uint64_t word, unsigned char c) {
   return HasZeroByte(word ^ (kOnes * c));
 }
