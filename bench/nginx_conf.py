@@ -16,7 +16,9 @@ changes them, each change asserted to apply (as tests/integration/test_nginx.py 
   * --no-keepalive only (the second configuration): no `keepalive` in the upstream and
     `fastcgi_keep_conn off`, i.e. one connection to the responder per request.
 
-The site is nothing but `listen 127.0.0.1:<port>` and `include snippets/s3-upload-signer.conf`.
+The site is nothing but `listen 127.0.0.1:<port>`, `set $s3_upload_signer_user $remote_user;` (the
+user of the load's Basic header becomes REMOTE_USER, as with the example site's auth_basic variant,
+but without checking a password) and `include snippets/s3-upload-signer.conf`.
 Access logging is off (the responder's own per-request log line stays on).
 """
 
@@ -49,6 +51,10 @@ http {{
   server {{
     listen 127.0.0.1:{port};
     server_name localhost;
+    # REMOTE_USER: the user of the load's "Authorization: Basic" header, unchecked (no
+    # auth_basic: the benchmark measures the responder, not htpasswd). A real site sets this
+    # only next to auth_basic (nginx/example-site.conf, variant a).
+    set $s3_upload_signer_user $remote_user;
     include snippets/s3-upload-signer.conf;
   }}
 }}

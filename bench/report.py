@@ -138,7 +138,7 @@ def summarise_run(raw, clk_tck, ceiling_rps):
         "other_load_pct": other_load(raw),
         "responder_peak_rss_mib": mib(raw.get("responder_vmhwm_kib")),
         "responder_rss_at_end_mib": mib(raw.get("responder_vmrss_kib")),
-        # Every thread of the upstream process (workers, dispatcher, signal watcher, main).
+        # Every thread of the upstream process (workers, signal watcher, main).
         "upstream_os_threads": raw.get("upstream_os_threads", raw.get("responder_threads")),
         "responder_log_lines": raw.get("responder_log_lines"),
         "nginx_workers": raw.get("nginx_workers"),

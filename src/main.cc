@@ -15,6 +15,7 @@
 #include "s3upload/config.h"
 #include "s3upload/fcgi.h"
 #include "s3upload/log.h"
+#include "s3upload/secure.h"
 #include "s3upload/version.h"
 
 namespace {
@@ -43,6 +44,9 @@ Options:
                         (default: the socket passed by systemd socket activation, or on fd 0 by
                         mod_fcgid or spawn-fcgi)
   -n, --threads N       worker threads (default: server.threads in the configuration, 8)
+      --allow-core-dumps
+                        leave the process dumpable (by default it is not: no core dump, no
+                        ptrace or /proc/<pid>/mem by the same user, so no secret in either)
   -V, --version         print the version and exit
   -h, --help            print this help and exit
 
@@ -64,6 +68,7 @@ struct Flags {
   bool check_config = false;
   std::optional<std::string> listen;
   std::optional<int> threads;
+  bool allow_core_dumps = false;
   bool version = false;
   bool help = false;
 };
@@ -114,6 +119,8 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
         return std::nullopt;
       }
       flags.threads = threads;
+    } else if (arg == "--allow-core-dumps") {
+      flags.allow_core_dumps = true;
     } else if (arg == "-V" || arg == "--version") {
       flags.version = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -208,6 +215,13 @@ int main(int argc, char** argv) {
     std::printf("%s %s\n", kProgramName, kVersion);
     return kExitOk;
   }
+  // Before any secret is read: a core dump (or a debugger of the same user) would see them all.
+  // The secrets' own pages are also excluded from dumps (secure::SecureBuffer), for
+  // --allow-core-dumps; the OpenSSL contexts keyed with them are not.
+  if (!flags->allow_core_dumps && !secure::DisableCoreDumps()) {
+    std::perror("s3-upload-signer: prctl(PR_SET_DUMPABLE, 0)");
+    return kExitFailure;
+  }
   if (flags->check_config) return CheckConfig(flags->config_path);
 
   // libcurl's global state, once, before any thread exists (S3 and webhook calls).
@@ -260,7 +274,8 @@ int main(int argc, char** argv) {
               {"config", snapshot->source_path},
               {"profiles", std::to_string(snapshot->profiles.size())},
               {"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},
-              {"routes", std::to_string(snapshot->routes.size())}});
+              {"routes", std::to_string(snapshot->routes.size())},
+              {"core_dumps", secure::CoreDumpsEnabled() ? "allowed" : "off"}});
   WarnAboutConfiguration(*snapshot);
   if ((*application)->max_outbound_calls() >= options.threads) {
     log::Write(log::Level::kWarning,

@@ -1,6 +1,6 @@
-// A diagnostic for bench/run: s3-upload-signer's own FastCGI server (src/fcgi: dispatcher, worker
-// threads, the per-request log line) with a handler that answers the same constant JSON as the
-// bare libfcgi ceiling (bare_fcgi.cc) and does nothing else. Between the ceiling and the real
+// A diagnostic for bench/run: s3-upload-signer's own FastCGI server (src/fcgi: worker threads on
+// one epoll set, the per-request log line) with a handler that answers the same constant JSON as
+// the bare libfcgi ceiling (bare_fcgi.cc) and does nothing else. Between the ceiling and the real
 // responder, it tells how much of the gap is the server and how much the signing.
 //
 //   s3us-server-constant SOCKET_PATH [THREADS]     (default 8 threads, as the responder's default)

@@ -1,6 +1,12 @@
 // The demo page's Fine Uploader S3 set-up. window.S3US_DEMO comes from /config.js (written by
 // scripts/demo): endpoint, bucket, host, region, accessKey (the public key id only) and the
-// server's limits, for display.
+// server's limits, for display. Two optional settings, which the demo itself leaves out (its
+// routes have `auth: none`) and the end-to-end tests use:
+//   token      a bearer token (JWT) the application minted for this page: sent as
+//              "Authorization: Bearer <token>" with every request to the responder (signature,
+//              upload success and delete), for routes with `auth: <authenticator>`;
+//   keyPrefix  keys become <keyPrefix><uuid>.<ext>, for a profile whose key prefix has {user}
+//              (e.g. "uploads/alice/" for a token whose "sub" is alice).
 //
 // ?signature=2 switches to Signature Version 2; the default is version 4.
 (function () {
@@ -65,6 +71,11 @@
                                                                 : n + " bytes";
   }
 
+  // The token goes into each of the three customHeaders options: Fine Uploader sends no header
+  // of its own to the responder's endpoints.
+  var authHeaders = config.token ? { Authorization: "Bearer " + config.token } : {};
+  var keyPrefix = config.keyPrefix || "";
+
   var uploader = new qq.s3.FineUploader({
     element: document.getElementById("uploader"),
     template: "qq-template",
@@ -76,19 +87,27 @@
       region: config.region,
       bucket: config.bucket,
       host: config.host,
-      // key: "uuid" (the default): <uuid>.<ext>, the shape the server's profile allows.
+      // <uuid>.<ext> (Fine Uploader's default, "uuid"), the shape the server's profile allows;
+      // with a prefix, the same after it.
+      key: keyPrefix ? function (id) {
+        var extension = qq.getExtension(this.getName(id));
+        return keyPrefix + this.getUuid(id) + (extension === undefined ? "" : "." + extension);
+      } : "uuid",
     },
     signature: {
       endpoint: "/s3/signature",
       version: version,
+      customHeaders: authHeaders,
     },
     uploadSuccess: {
       endpoint: "/s3/success",
+      customHeaders: authHeaders,
     },
     deleteFile: {
       enabled: true,
       endpoint: "/s3/delete",
       method: "DELETE",
+      customHeaders: authHeaders,
     },
     chunking: {
       enabled: true,

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -74,12 +75,21 @@ class Application {
  private:
   http::Response Dispatch(const http::Request& request, std::string& route_label) const;
   void CountResponse(const std::string& route_label, const http::Response& response) const;
+  std::shared_ptr<Runtime> CurrentRuntime() const;
+  void SetRuntime(std::shared_ptr<Runtime> runtime);
 
   Options options_;
   std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<outbound::Limiter> limiter_;
   std::unique_ptr<notify::Notifier> notifier_;
-  std::atomic<std::shared_ptr<Runtime>> runtime_;
+  // A mutex, not std::atomic<std::shared_ptr>: libstdc++'s is a spin lock, and a worker preempted
+  // while holding it (more workers than cores) leaves every other worker spinning until it runs
+  // again.
+  mutable std::mutex runtime_mutex_;
+  std::shared_ptr<Runtime> runtime_;
+  // runtime_'s server.max_body_bytes, read for every request before its body without touching
+  // runtime_.
+  std::atomic<std::size_t> max_body_bytes_{0};
   std::atomic<std::uint64_t> generation_{1};
 };
 

@@ -12,7 +12,8 @@
 //   - at most kMaxTokenSize bytes, checked before any decoding;
 //   - exactly three base64url parts (RFC 7515 section 2: no padding, no other characters, unused
 //     trailing bits zero), the signature part not empty;
-//   - header and payload are JSON objects, UTF-8, with no key repeated at any depth;
+//   - header and payload are JSON objects, UTF-8, with no key repeated at any depth, nested at
+//     most kMaxTokenJsonDepth deep;
 //   - header: "alg" as configured; "typ", if present, "JWT" (any case); "crit", "jku", "jwk",
 //     "x5u", "x5c", "cty" and "b64" refused (no extensions, no keys from the token, no nested
 //     tokens); anything else ("kid", ...) ignored;
@@ -81,6 +82,10 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 // Larger tokens are refused before anything is decoded.
 inline constexpr std::size_t kMaxTokenSize = 8192;
+// Header and payload JSON nested deeper than this (arrays and objects) is refused before it is
+// parsed ("malformed token: payload nested too deeply"). Our own claims need 3 levels; the margin
+// is for other claims an issuer adds.
+inline constexpr std::size_t kMaxTokenJsonDepth = 16;
 // HS256 secrets shorter than this are refused (RFC 7518 section 3.2: at least the hash size).
 inline constexpr std::size_t kMinHs256SecretSize = 32;
 

@@ -34,6 +34,8 @@
 #include <string_view>
 #include <vector>
 
+#include "s3upload/secure.h"
+
 namespace s3upload::aws {
 
 using TimePoint = std::chrono::system_clock::time_point;
@@ -93,22 +95,28 @@ std::string FormatRfc1123(TimePoint t);
 // Secrets and credentials
 // ---------------------------------------------------------------------------------------------
 
-// Holds a secret access key. Move-only; the bytes are wiped (OPENSSL_cleanse) when destroyed.
+// Holds a secret access key (or another secret: a webhook's) in a secure::SecureBuffer: pages of
+// its own, excluded from core dumps, locked in RAM, wiped (OPENSSL_cleanse) when destroyed.
+// Move-only.
 class SecretKey {
  public:
+  // Copies `secret` into secure memory and wipes the string's own buffer.
   explicit SecretKey(std::string secret);
-  SecretKey(SecretKey&& other) noexcept;
-  SecretKey& operator=(SecretKey&& other) noexcept;
+  explicit SecretKey(secure::SecureBuffer secret) : secret_(std::move(secret)) {}
+  SecretKey(SecretKey&& other) noexcept = default;
+  SecretKey& operator=(SecretKey&& other) noexcept = default;
   SecretKey(const SecretKey&) = delete;
   SecretKey& operator=(const SecretKey&) = delete;
-  ~SecretKey();
+  ~SecretKey() = default;
 
   // Only for the signing functions in this module.
-  std::string_view reveal() const { return secret_; }
+  std::string_view reveal() const { return secret_.view(); }
   bool empty() const { return secret_.empty(); }
+  // Where the bytes live (tests).
+  const secure::SecureBuffer& storage() const { return secret_; }
 
  private:
-  std::string secret_;
+  secure::SecureBuffer secret_;
 };
 
 using SigningKey = Sha256Digest;
@@ -214,10 +222,10 @@ class Credentials {
   std::uint64_t signing_key_cache_hits() const;
 
  private:
+  // Entry i's key bytes are keys_[i]: the entries hold only the scope and the id.
   struct CachedKey {
     std::string day, region, service;
-    SigningKey key{};
-    std::uint64_t mac_key_id = 0;  // identifies `key` to the per-thread HMAC contexts
+    std::uint64_t mac_key_id = 0;  // identifies the key to the per-thread HMAC contexts
   };
   struct ScopedKey {
     SigningKey key{};
@@ -231,6 +239,8 @@ class Credentials {
   mutable std::mutex cache_mutex_;
   // A few entries (days roll over; regions are few), searched in place: a lookup allocates nothing.
   mutable std::vector<CachedKey> cache_;
+  // The cached signing keys themselves, one SigningKey per entry of cache_, in secure memory.
+  mutable secure::SecureBuffer keys_;
   mutable std::uint64_t derivations_ = 0;
   mutable std::uint64_t cache_hits_ = 0;
 };

@@ -33,8 +33,8 @@ namespace s3upload::config {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/s3-upload-signer/config.yaml";
 
-enum class HandlerKind { kSign, kSuccess, kDelete, kHealth, kMetrics };
-// "sign", "success", "delete", "health", "metrics"
+enum class HandlerKind { kSign, kSuccess, kDelete, kHealth, kMetrics, kParams };
+// "sign", "success", "delete", "health", "metrics", "params"
 std::string_view HandlerName(HandlerKind kind);
 
 // The webhook the success handler calls after a confirmed upload (see notify.h for the format).
@@ -60,6 +60,36 @@ struct SuccessSettings {
   std::optional<WebhookSettings> webhook;
 };
 
+// What the params handler builds for a profile (its `params` section): a whole upload (POST
+// policy and form fields, or a presigned PUT URL), every condition chosen here and none by the
+// client, which only names its file (name, type, size).
+struct ParamsSettings {
+  enum class Method { kPost, kPut };
+  Method method = Method::kPost;
+  // The object key: literal text and the placeholders {user} (only within key.prefix, which the
+  // template starts with), {uuid} (exactly once: a fresh random UUID) and {ext} (at the end: "."
+  // and the file's extension, lower case, when key.extensions lists it; else nothing). Checked at
+  // load time against the profile's key rules.
+  std::string key_template;
+  // How long the policy or URL is valid.
+  std::chrono::seconds expires{300};
+  // Narrow the size range to the size the client declares (which it must then declare). A PUT
+  // always binds the exact size.
+  bool exact_size = false;
+  // POST only: what S3 answers after the upload. A redirect (for a form without script) replaces
+  // the status; the first one is used unless the request names another of the list.
+  std::string success_action_status = "201";
+  std::vector<std::string> success_action_redirects;
+  // x-amz-meta-<name> holding the original file name, percent-encoded (UTF-8, RFC 3986
+  // unreserved characters kept); empty: none.
+  std::string name_metadata = "filename";
+};
+
+// `key_template` with {user}, {uuid} and {ext} replaced (`ext` with its dot, or empty). No checks:
+// the caller checks the key it gets (verify::CheckKey).
+std::string ExpandKeyTemplate(std::string_view key_template, std::string_view user,
+                              std::string_view uuid, std::string_view ext);
+
 struct Profile {
   std::string name;
   verify::UploadRules rules;
@@ -71,10 +101,12 @@ struct Profile {
   // PutObject only.
   std::shared_ptr<const aws::Credentials> server_credentials;
   SuccessSettings success;
+  // Needed by a params route; none when the profile has no `params` section.
+  std::optional<ParamsSettings> params;
 };
 
-// Who may call a route of kind sign, success or delete (`auth` of a route). Authentication is
-// required unless a route says `auth: none`.
+// Who may call a route of kind sign, params, success or delete (`auth` of a route).
+// Authentication is required unless a route says `auth: none`.
 struct RouteAuth {
   enum class Kind {
     kRemoteUser,  // the default: the user the web server authenticated (REMOTE_USER), else 401
@@ -153,6 +185,9 @@ struct LoadResult {
 
 // How the loader looks up environment variables (secret_env); tests pass their own.
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string& name)>;
+// getenv(). A secret_env value, once read from the process environment, is overwritten there in
+// place (secure::ScrubEnvironmentSecret: /proc/<pid>/environ no longer shows it); this keeps
+// returning it, from secure memory, for the reloads.
 std::optional<std::string> ProcessEnvironment(const std::string& name);
 
 LoadResult LoadFile(const std::string& path, const EnvironmentLookup& env = ProcessEnvironment);

@@ -7,16 +7,17 @@
 //   (LISTEN_PID is us and LISTEN_FDS=1: fd 3), a listening socket inherited on fd 0 (mod_fcgid,
 //   spawn-fcgi). With none of these the caller gets nullopt and must refuse to run, rather than act
 //   as a one-shot CGI.
-// - Threads do not belong to connections. One dispatcher thread owns the listening socket and every
-//   idle connection (epoll); a worker takes a connection only when a request is ready on it, serves
-//   exactly that request, and hands a kept-alive connection (nginx fastcgi_keep_conn) back to the
-//   dispatcher. So idle keep-alive connections never pin worker threads, and the thread count only
-//   has to cover requests being processed at the same time.
+// - Threads do not belong to connections. The listening socket and every idle connection wait in
+//   one epoll set that all worker threads wait on; a worker takes a connection only when a request
+//   is ready on it, serves exactly that request, and puts a kept-alive connection (nginx
+//   fastcgi_keep_conn) back into the set. So idle keep-alive connections never pin worker threads,
+//   and the thread count only has to cover requests being processed at the same time.
 // - Every accepted connection has read and write timeouts (io_timeout): a stalled peer costs a
-// worker
-//   at most that long. Idle kept-alive connections are closed after idle_timeout.
+//   worker at most that long. A new connection that sends no request within io_timeout, and an
+//   idle kept-alive connection after idle_timeout, are closed.
 // - The request body is read to its end before the handler runs. Above MaxBodyBytes the body is
-//   discarded (Request::body_too_large) and the connection is not kept alive.
+//   discarded (Request::body_too_large) and the connection is not kept alive. The same for params
+//   over kMaxParams and the sizes beside it (Request::params_refused).
 // - Stop(): stop accepting, close idle connections, answer every request already being read or
 //   processed, then Run returns. Safe from any thread, idempotent.
 // - One log line per request: method, path, status, duration_ms and the response's log_fields.
@@ -36,6 +37,17 @@
 #include "s3upload/status.h"
 
 namespace s3upload::fcgi {
+
+// Limits on the params of one request, checked as they are copied out of libfcgi (which has
+// already read and allocated all of them: it takes whatever the web server sends, so the web
+// server's own header limits are what bound its memory). A request over any of them reaches the
+// RequestHandler with Request::params_refused set, its other params not copied and its body
+// discarded; the application answers it 431 before any handler runs. nginx and Apache stay well
+// within these with their default header limits.
+inline constexpr std::size_t kMaxParams = 256;  // entries, FCGI_ROLE (added by libfcgi) included
+inline constexpr std::size_t kMaxParamNameBytes = 1024;
+inline constexpr std::size_t kMaxParamValueBytes = std::size_t{32} * 1024;
+inline constexpr std::size_t kMaxParamsBytes = std::size_t{128} * 1024;  // names and values
 
 class RequestHandler {
  public:

@@ -7,6 +7,14 @@
 // - sign: Fine Uploader's signature endpoint. Verifies the whole request with verify/ before any
 //   signature is computed; a refusal answers HTTP 500 {"invalid": true} (what Fine Uploader S3
 //   expects) and names the refusing rule in the log fields, never in the body.
+// - params: a whole upload built by the server (Uppy's, Shrine's and Dropzone's upload parameters,
+//   plain forms): the client names its file (name, type, size; query string, JSON body or form);
+//   the key (from the profile's template, never the file name), the exact Content-Type, the size
+//   range, the metadata and the success action come from the profile. Every check comes before
+//   anything is signed; a refusal answers 4xx {"error": ..., "message": ...} and names the rule in
+//   the log. The answer: {"method": "POST", "url", "fields" (the form's, in order; the file goes
+//   last), "expires", "key"} for a POST policy, or {"method": "PUT", "url" (presigned, binding
+//   Content-Length, Content-Type and the metadata), "fields": {}, "headers", "expires", "key"}.
 // - success: Fine Uploader's uploadSuccess endpoint. Parses the urlencoded body, refuses (without
 // any
 //   S3 call) a bucket or key the profile's rules do not allow for this caller, HEADs the object
@@ -60,6 +68,7 @@ struct Context {
 };
 
 http::Response Sign(const http::Request& request, const Context& context);
+http::Response Params(const http::Request& request, const Context& context);
 http::Response Success(const http::Request& request, const Context& context);
 http::Response Delete(const http::Request& request, const Context& context);
 http::Response Health(const http::Request& request, const Context& context);

@@ -37,6 +37,14 @@ struct Request {
   std::string body;
   // True when the body was longer than the limit: `body` then holds nothing useful.
   bool body_too_large = false;
+  // Set when the params broke one of the FastCGI layer's limits (fcgi::kMaxParams and the sizes
+  // beside it): the request is to be refused 431 with this rule, and nothing else done. Only the
+  // params that route it (method, path, REQUEST_ID) were copied, and the body was discarded.
+  struct LimitBreach {
+    std::string rule;    // "fcgi.params.count", ...
+    std::string detail;  // for the log
+  };
+  std::optional<LimitBreach> params_refused;
 
   // The value of the first header with this lower-case name, or nullopt.
   std::optional<std::string_view> Header(std::string_view lower_name) const;

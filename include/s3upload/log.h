@@ -9,6 +9,7 @@
 // Thread-safety: all functions may be called from any thread.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,8 +21,16 @@ enum class Level { kInfo, kWarning, kError };
 
 using LogFields = std::vector<std::pair<std::string, std::string>>;
 
+// A field whose key and value live elsewhere, for lines written on every request: the line is
+// assembled from them without copying them into a LogFields first.
+struct FieldView {
+  std::string_view key;
+  std::string_view value;
+};
+
 // "2024-05-01T12:00:00.123Z level=info msg=<message> k=v ..."
 void Write(Level level, std::string_view message, const LogFields& fields = {});
+void Write(Level level, std::string_view message, std::span<const FieldView> fields);
 
 // The logfmt encoding of one value (quoted only when needed). Exposed for tests.
 std::string QuoteValue(std::string_view value);

@@ -68,7 +68,8 @@ struct WebhookFailure {
 using WebhookResult = std::variant<ReplyMembers, WebhookFailure>;
 
 // The members of a JSON object body; an empty (or all-whitespace) body gives no members; anything
-// else is nullopt.
+// else is nullopt, and so is a body over 64 KiB, of more than 64 members, or with arrays and
+// objects nested more than 16 deep (the root object counting as 1).
 std::optional<ReplyMembers> ParseReplyObject(std::string_view body);
 
 class Notifier {

@@ -1,6 +1,8 @@
 // s3: the S3 client the responder uses with its server key: HEAD and DELETE of one object (more
-// multipart calls come later), and presigned GET URLs. Requests are signed with aws/ (the one SigV4
-// implementation) and sent through outbound/ (libcurl, retries, the concurrency cap).
+// multipart calls come later), and presigned GET URLs; and the uploads the params handler hands to
+// browsers: POST policies with their form fields, and presigned PUT URLs. Requests are signed with
+// aws/ (the one SigV4 implementation) and sent through outbound/ (libcurl, retries, the
+// concurrency cap).
 //
 // Contract
 // - ObjectStore is what handlers see; S3Client is the real one, tests use fakes.
@@ -21,8 +23,10 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "s3upload/aws.h"
+#include "s3upload/http.h"
 #include "s3upload/outbound.h"
 #include "s3upload/verify.h"
 
@@ -82,6 +86,45 @@ outbound::HttpRequest SignedObjectRequest(std::string_view method, const BucketL
 std::string PresignedGetUrl(const BucketLocation& location, const std::string& key,
                             const aws::Credentials& credentials, aws::TimePoint now,
                             std::chrono::seconds expires);
+
+// A presigned PUT URL (SigV4 query signing, UNSIGNED-PAYLOAD) that also signs `headers` (names in
+// any case, exact values): the client must send exactly these, or S3 refuses the upload. Binding
+// Content-Length is what bounds the size of a PUT (CVE-2020-8162: a presigned PUT that does not
+// sign it accepts any size).
+std::string PresignedPutUrl(const BucketLocation& location, const std::string& key,
+                            const std::vector<aws::Header>& headers,
+                            const aws::Credentials& credentials, aws::TimePoint now,
+                            std::chrono::seconds expires);
+
+// A browser POST upload (SigV4 POST policy). Every field is also an exact condition of the policy,
+// so that the client can change nothing but the file's bytes, within the size range.
+struct PostPolicy {
+  std::string key;
+  // Form fields in this order, each also a {"name": "value"} condition: Content-Type,
+  // success_action_status, x-amz-meta-*, ... (names as S3 knows them).
+  http::Fields fields;
+  std::uint64_t min_size = 0;  // content-length-range, inclusive
+  std::uint64_t max_size = 0;
+  std::chrono::seconds expires{300};
+};
+
+struct PresignedPost {
+  std::string url;  // the bucket's URL, where the form goes
+  // key, the policy's fields, x-amz-algorithm, x-amz-credential, x-amz-date, policy and
+  // x-amz-signature, in the order a form posts them (the file goes after all of them).
+  http::Fields fields;
+  // The policy document that was signed (its base64 is the "policy" field), and its expiration.
+  std::string policy_json;
+  aws::TimePoint expiration;
+};
+
+// The policy is written as botocore's generate_presigned_post writes it (Python's json.dumps:
+// ", " and ": " separators; conditions: the fields, content-length-range, bucket, key, then the
+// SigV4 fields; expiration in whole seconds, "2024-05-01T12:05:00Z"), so that the same inputs give
+// the same bytes and signature. Every value must be printable ASCII (the caller encodes file
+// names).
+PresignedPost PresignPost(const BucketLocation& location, const PostPolicy& policy,
+                          const aws::Credentials& credentials, aws::TimePoint now);
 
 class S3Client final : public ObjectStore {
  public:

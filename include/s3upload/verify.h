@@ -28,6 +28,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,6 +38,25 @@
 #include <vector>
 
 namespace s3upload::verify {
+
+// Fixed limits, checked before the work they bound (README "What is verified", docs/rules.md).
+// Arrays and objects nested deeper than this in a signature request are refused before the body is
+// parsed (request.json.depth); Fine Uploader's bodies are 3 deep (object, conditions, condition).
+inline constexpr std::size_t kMaxJsonDepth = 8;
+// More conditions than this in a policy are refused before any is looked at
+// (policy.conditions.too-many). Fine Uploader sends about a dozen, one per metadata name more.
+inline constexpr std::size_t kMaxPolicyConditions = 64;
+// A REST string to sign ("headers") longer than this, or of more lines, is refused before it is
+// split (rest.too-long, rest.too-many-lines). Fine Uploader's are under 1 KiB and 20 lines.
+inline constexpr std::size_t kMaxRestStringBytes = std::size_t{16} * 1024;
+inline constexpr std::size_t kMaxRestLines = 64;
+// S3's own limits: object keys of at most 1024 bytes (KeyRules::max_length can only lower it),
+// at most 2 KiB of user metadata (UploadRules::max_metadata_bytes likewise), part numbers 1-10000.
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+inline constexpr std::size_t kMaxMetadataBytes = 2048;
+inline constexpr std::uint32_t kMaxPartNumber = 10000;
+// The default UploadRules::max_upload_id_length (S3's upload ids are about 100-200 bytes).
+inline constexpr std::size_t kMaxUploadIdBytes = 1024;
 
 using TimePoint = std::chrono::system_clock::time_point;
 
@@ -58,7 +78,7 @@ struct KeyRules {
   // Allowed extensions for kUuidWithExtension, compared case-insensitively. Empty: any extension
   // of 1-16 ASCII letters and digits.
   std::vector<std::string> extensions;
-  std::size_t max_length = 1024;  // bytes, whole key
+  std::size_t max_length = kMaxKeyBytes;  // bytes, whole key; at most kMaxKeyBytes
   // Always on: non-empty, valid UTF-8, no control characters (C0, DEL, C1), no leading '/', no
   // empty segment ("//"), no "." or ".." segment, no backslash.
 };
@@ -100,7 +120,9 @@ struct UploadRules {
 
   // Allowed x-amz-meta-* names, lower case, without the prefix ("qqfilename").
   std::vector<std::string> metadata_names{"qqfilename"};
-  std::size_t max_metadata_bytes = 2048;  // sum of names and values, as S3 counts it
+  // Sum of names and values, as S3 counts it; at most kMaxMetadataBytes. How many x-amz-meta-*
+  // fields there can be follows from metadata_names (each name at most once) and this size.
+  std::size_t max_metadata_bytes = kMaxMetadataBytes;
 
   std::vector<std::string> storage_classes{"STANDARD"};
   std::vector<std::string> server_side_encryption{"AES256"};
@@ -110,7 +132,7 @@ struct UploadRules {
   std::map<std::string, std::vector<std::string>> object_headers;
 
   // Largest upload id accepted in a REST string (bytes); ids are opaque but printable.
-  std::size_t max_upload_id_length = 1024;
+  std::size_t max_upload_id_length = kMaxUploadIdBytes;
 };
 
 // Who is asking: from the web server's authentication (REMOTE_USER) or a bearer token.

@@ -1,6 +1,8 @@
 // The application: the current runtime (snapshot + S3 clients) and the dispatch of one request.
 #include <algorithm>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "app/authenticate.h"
 #include "app/runtime.h"
@@ -54,21 +56,35 @@ Application::Application(std::shared_ptr<const config::Snapshot> snapshot, Optio
   metrics_->SetConfigGeneration(generation_.load());
   limiter_ = std::make_unique<outbound::Limiter>(OutboundCap(*snapshot, options_.worker_threads));
   notifier_ = std::make_unique<notify::WebhookNotifier>(*options_.transport, *limiter_);
-  runtime_.store(std::make_shared<Runtime>(std::move(snapshot), *options_.transport, *limiter_,
-                                           *notifier_, *metrics_, options_.clock));
+  SetRuntime(std::make_shared<Runtime>(std::move(snapshot), *options_.transport, *limiter_,
+                                       *notifier_, *metrics_, options_.clock));
 }
 
 Application::~Application() = default;
 
+std::shared_ptr<Runtime> Application::CurrentRuntime() const {
+  std::lock_guard lock(runtime_mutex_);
+  return runtime_;
+}
+
+void Application::SetRuntime(std::shared_ptr<Runtime> runtime) {
+  const std::size_t max_body_bytes = runtime->snapshot().server.max_body_bytes;
+  std::shared_ptr<Runtime> previous;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    previous = std::exchange(runtime_, std::move(runtime));
+    max_body_bytes_.store(max_body_bytes);
+  }
+  // `previous` (unless a request still holds it) is destroyed here, outside the lock.
+}
+
 std::shared_ptr<const config::Snapshot> Application::snapshot() const {
-  return runtime_.load()->shared_snapshot();
+  return CurrentRuntime()->shared_snapshot();
 }
 
 int Application::max_outbound_calls() const { return limiter_->max_concurrent(); }
 
-std::size_t Application::MaxBodyBytes() const {
-  return runtime_.load()->snapshot().server.max_body_bytes;
-}
+std::size_t Application::MaxBodyBytes() const { return max_body_bytes_.load(); }
 
 http::Response Application::Handle(const http::Request& request) const {
   metrics_->RequestStarted();
@@ -81,7 +97,7 @@ http::Response Application::Handle(const http::Request& request) const {
 
 http::Response Application::Dispatch(const http::Request& request, std::string& route_label) const {
   // One runtime for the whole request, even if a reload happens meanwhile.
-  const std::shared_ptr<Runtime> runtime = runtime_.load();
+  const std::shared_ptr<Runtime> runtime = CurrentRuntime();
   const config::Snapshot& snapshot = runtime->snapshot();
   if (request.body_too_large) {
     return http::JsonError(413, "request body too large (limit " +
@@ -111,6 +127,8 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
   switch (route.handler) {
     case config::HandlerKind::kSign:
       return handlers::Sign(request, context);
+    case config::HandlerKind::kParams:
+      return handlers::Params(request, context);
     case config::HandlerKind::kSuccess:
       return handlers::Success(request, context);
     case config::HandlerKind::kDelete:
@@ -154,8 +172,8 @@ bool Application::Reload() {
                "server.max_outbound_calls changed; the new value takes effect at the next start",
                {{"running", std::to_string(limiter_->max_concurrent())}});
   }
-  runtime_.store(std::make_shared<Runtime>(std::move(loaded.snapshot), *options_.transport,
-                                           *limiter_, *notifier_, *metrics_, options_.clock));
+  SetRuntime(std::make_shared<Runtime>(std::move(loaded.snapshot), *options_.transport, *limiter_,
+                                       *notifier_, *metrics_, options_.clock));
   const std::uint64_t generation = ++generation_;
   metrics_->CountReload(true);
   metrics_->SetConfigGeneration(generation);

@@ -2,6 +2,8 @@
 // before any handler runs. Handlers only ever see the resulting verify::Caller.
 //
 // Contract
+// - First, a request the FastCGI layer found over its limits (Request::params_refused) is refused
+//   431 with that rule (fcgi.params.*), whatever the route: its params were not all copied.
 // - origins (when the route lists some): a request whose Origin header is not listed is refused
 //   403 (rule auth.origin); one without Origin passes this step.
 // - auth remote_user: REMOTE_USER must be set (401, rule auth.remote-user.missing).

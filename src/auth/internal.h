@@ -27,10 +27,11 @@ std::optional<std::string> Base64UrlDecode(std::string_view text);
 // Strict JSON (json_strict.cc)
 // ---------------------------------------------------------------------------------------------
 
-enum class JsonProblem { kNone, kSyntax, kDuplicateKey };
+enum class JsonProblem { kNone, kSyntax, kDuplicateKey, kTooDeep };
 
 // Parses `text` into `doc` iteratively (no recursion, whatever the nesting), validating UTF-8,
-// refusing NUL bytes, a byte order mark, trailing garbage, a repeated key in any object, and
+// refusing arrays and objects nested more than kMaxTokenJsonDepth deep (kTooDeep, found before
+// parsing), NUL bytes, a byte order mark, trailing garbage, a repeated key in any object, and
 // strings whose escapes decode to invalid UTF-8 (a lone "\udc00" passes RapidJSON's validation).
 JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc);
 

@@ -11,6 +11,7 @@
 
 #include "auth/internal.h"
 #include "s3upload/auth.h"
+#include "s3upload/secure.h"
 
 namespace s3upload::auth {
 
@@ -18,11 +19,11 @@ struct TokenVerifier::Impl {
   Impl(Algorithm alg, TokenRules token_rules) : algorithm(alg), rules(std::move(token_rules)) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
-  ~Impl() { OPENSSL_cleanse(secret.data(), secret.size()); }
+  ~Impl() = default;
 
   Algorithm algorithm;
   TokenRules rules;
-  std::string secret;               // HS256
+  secure::SecureBuffer secret;      // HS256: out of core dumps, wiped when the verifier goes
   internal::EvpPkeyPtr public_key;  // ES256
 };
 
@@ -111,6 +112,8 @@ Status CheckHeader(std::string_view header_b64, Algorithm algorithm) {
       return Refuse(kErrorMalformedToken, "header JSON");
     case internal::JsonProblem::kDuplicateKey:
       return Refuse(kErrorMalformedToken, "header repeats a key");
+    case internal::JsonProblem::kTooDeep:
+      return Refuse(kErrorMalformedToken, "header nested too deeply");
   }
   if (!header.IsObject()) return Refuse(kErrorMalformedToken, "header not an object");
   const rapidjson::Value* alg = Member(header, "alg");
@@ -272,7 +275,10 @@ StatusOr<TokenVerifier> TokenVerifier::Hs256(std::string secret, TokenRules rule
     return status;
   }
   auto impl = std::make_shared<Impl>(Algorithm::kHs256, std::move(rules));
-  impl->secret = std::move(secret);
+  impl->secret = secure::SecureBuffer(std::string_view(secret));
+  // The whole buffer: a short string keeps its bytes inline, beyond its size once moved from.
+  secret.resize(secret.capacity());
+  OPENSSL_cleanse(secret.data(), secret.size());
   return TokenVerifier(std::move(impl));
 }
 
@@ -312,7 +318,7 @@ StatusOr<TokenClaims> TokenVerifier::Verify(std::string_view compact_token, Time
   if (!signature) return Refuse(kErrorMalformedToken, "signature encoding");
   const internal::SignatureCheck check =
       impl_->algorithm == Algorithm::kHs256
-          ? internal::CheckHs256(impl_->secret, signing_input, *signature)
+          ? internal::CheckHs256(impl_->secret.view(), signing_input, *signature)
           : internal::CheckEs256(impl_->public_key.get(), signing_input, *signature);
   if (check == internal::SignatureCheck::kError) return Refuse(kErrorInternal);
   if (check != internal::SignatureCheck::kValid) return Refuse(kErrorBadSignature);
@@ -327,6 +333,8 @@ StatusOr<TokenClaims> TokenVerifier::Verify(std::string_view compact_token, Time
       return Refuse(kErrorMalformedToken, "payload JSON");
     case internal::JsonProblem::kDuplicateKey:
       return Refuse(kErrorMalformedToken, "payload repeats a key");
+    case internal::JsonProblem::kTooDeep:
+      return Refuse(kErrorMalformedToken, "payload nested too deeply");
   }
   if (!payload.IsObject()) return Refuse(kErrorMalformedToken, "payload not an object");
   return CheckClaims(payload, impl_->rules, now);

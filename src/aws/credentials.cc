@@ -2,6 +2,7 @@
 // only on (day, region, service), so one derivation (four HMACs) serves every request of that day.
 #include <openssl/crypto.h>
 
+#include <cstring>
 #include <string>
 
 #include "aws/keyed_mac.h"
@@ -16,13 +17,13 @@ constexpr std::size_t kMaxCachedKeys = 16;
 Credentials::Credentials(std::string access_key_id, SecretKey secret)
     : access_key_id_(std::move(access_key_id)),
       secret_(std::move(secret)),
-      secret_mac_key_id_(internal::NewMacKeyId()) {
+      secret_mac_key_id_(internal::NewMacKeyId()),
+      keys_(kMaxCachedKeys * sizeof(SigningKey)) {
   cache_.reserve(kMaxCachedKeys);
 }
 
-Credentials::~Credentials() {
-  for (CachedKey& entry : cache_) OPENSSL_cleanse(entry.key.data(), entry.key.size());
-}
+// keys_ wipes itself.
+Credentials::~Credentials() = default;
 
 Credentials::ScopedKey Credentials::Lookup(std::string_view day, std::string_view region,
                                            std::string_view service) const {
@@ -30,10 +31,13 @@ Credentials::ScopedKey Credentials::Lookup(std::string_view day, std::string_vie
     // The components are compared one by one (no joined string to build per lookup, and no way
     // for "a/b" + "c" and "a" + "b/c" to share an entry).
     std::lock_guard lock(cache_mutex_);
-    for (const CachedKey& entry : cache_) {
+    for (std::size_t i = 0; i < cache_.size(); ++i) {
+      const CachedKey& entry = cache_[i];
       if (entry.day == day && entry.region == region && entry.service == service) {
         ++cache_hits_;
-        return {entry.key, entry.mac_key_id};
+        ScopedKey found{{}, entry.mac_key_id};
+        std::memcpy(found.key.data(), keys_.data() + i * sizeof(SigningKey), sizeof(SigningKey));
+        return found;
       }
     }
   }
@@ -42,11 +46,13 @@ Credentials::ScopedKey Credentials::Lookup(std::string_view day, std::string_vie
   std::lock_guard lock(cache_mutex_);
   ++derivations_;
   if (cache_.size() >= kMaxCachedKeys) {
-    for (CachedKey& entry : cache_) OPENSSL_cleanse(entry.key.data(), entry.key.size());
+    OPENSSL_cleanse(keys_.data(), keys_.size());
     cache_.clear();
   }
-  cache_.push_back(CachedKey{std::string(day), std::string(region), std::string(service),
-                             derived.key, derived.mac_key_id});
+  std::memcpy(keys_.data() + cache_.size() * sizeof(SigningKey), derived.key.data(),
+              sizeof(SigningKey));
+  cache_.push_back(
+      CachedKey{std::string(day), std::string(region), std::string(service), derived.mac_key_id});
   return derived;
 }
 

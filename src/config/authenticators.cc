@@ -156,9 +156,9 @@ std::optional<auth::TokenVerifier> ReadAuthenticator(const Field& entry,
                      "secret_credential or secret_env");
     } else {
       key_ok = ReadConfiguredSecret(map, base_dir, env, diag, secret);
-      if (key_ok && secret.value().size() < auth::kMinHs256SecretSize) {
+      if (key_ok && secret.size() < auth::kMinHs256SecretSize) {
         diag.Error(map.mark(), map.scope().Describe() + ": the HS256 secret has " +
-                                   std::to_string(secret.value().size()) +
+                                   std::to_string(secret.size()) +
                                    " bytes; at least 32 are needed (make one with: openssl "
                                    "rand -hex 32)");
         key_ok = false;
@@ -187,7 +187,7 @@ std::optional<auth::TokenVerifier> ReadAuthenticator(const Field& entry,
 
   StatusOr<auth::TokenVerifier> verifier =
       *algorithm == auth::Algorithm::kHs256
-          ? auth::TokenVerifier::Hs256(secret.value(), std::move(rules))
+          ? auth::TokenVerifier::Hs256(std::string(secret.view()), std::move(rules))
           : auth::TokenVerifier::Es256FromPem(public_key_pem, std::move(rules));
   if (!verifier.ok()) {
     const YAML::Mark mark = public_key_field ? public_key_field->ValueMark() : map.mark();

@@ -13,7 +13,7 @@
 namespace s3upload::config::internal {
 namespace {
 
-constexpr std::array<std::string_view, 22> kProfileKeys = {"credentials",
+constexpr std::array<std::string_view, 23> kProfileKeys = {"credentials",
                                                            "bucket",
                                                            "region",
                                                            "endpoint",
@@ -34,7 +34,8 @@ constexpr std::array<std::string_view, 22> kProfileKeys = {"credentials",
                                                            "server_side_encryption",
                                                            "object_headers",
                                                            "server_credentials",
-                                                           "success"};
+                                                           "success",
+                                                           "params"};
 constexpr std::array<std::string_view, 2> kAddressings = {"virtual", "path"};
 
 constexpr std::chrono::seconds kMaxWindow{7 * 24 * 3600};
@@ -306,7 +307,7 @@ void ReadKeyRules(const MapReader& profile_map, verify::KeyRules& key, Diagnosti
 
   bool max_length_ok = true;
   if (std::optional<Field> field = map.Get("max_length")) {
-    std::optional<std::uint64_t> value = ReadUnsigned(*field, 1, 1024, diag);
+    std::optional<std::uint64_t> value = ReadUnsigned(*field, 1, verify::kMaxKeyBytes, diag);
     if (value) {
       key.max_length = static_cast<std::size_t>(*value);
     } else {
@@ -373,7 +374,8 @@ void ReadMetadata(const MapReader& profile_map, verify::UploadRules& rules, Diag
     ReadList(*field, /*allow_empty=*/true, NormaliseMetadataName, rules.metadata_names, diag);
   }
   if (std::optional<Field> field = map.Get("max_size")) {
-    if (auto value = ReadSize(*field, 0, std::numeric_limits<std::size_t>::max(), diag)) {
+    // S3 refuses more than 2 KiB of user metadata: a larger budget could only fail there.
+    if (auto value = ReadSize(*field, 0, verify::kMaxMetadataBytes, diag)) {
       rules.max_metadata_bytes = static_cast<std::size_t>(*value);
     }
   }
@@ -465,6 +467,8 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
   }
   ReadObjectHeaders(map, rules, diag);
   ReadSuccessSettings(map, base_dir, env, profile.success, diag);
+  // Last: the key template is checked against the key rules and metadata read above.
+  ReadParamsSettings(map, rules, /*rules_ok=*/diag.count() == errors_before, profile.params, diag);
 
   if (!credentials_ok || diag.count() != errors_before) {
     return std::nullopt;

@@ -21,6 +21,8 @@ std::string_view HandlerName(HandlerKind kind) {
       return "health";
     case HandlerKind::kMetrics:
       return "metrics";
+    case HandlerKind::kParams:
+      return "params";
   }
   return "unknown";
 }
@@ -30,8 +32,8 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
                                                       "PATCH", "DELETE", "OPTIONS"};
-constexpr std::array<std::string_view, 5> kHandlers = {"sign", "success", "delete", "health",
-                                                       "metrics"};
+constexpr std::array<std::string_view, 6> kHandlers = {"sign",   "params", "success",
+                                                       "delete", "health", "metrics"};
 
 struct ReadRoute {
   Route route;
@@ -223,8 +225,8 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   std::optional<HandlerKind> handler;
   if (std::optional<Field> field = map.Require("handler")) {
     if (std::optional<std::string> text = ReadString(*field, diag)) {
-      for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kSuccess, HandlerKind::kDelete,
-                               HandlerKind::kHealth, HandlerKind::kMetrics}) {
+      for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kParams, HandlerKind::kSuccess,
+                               HandlerKind::kDelete, HandlerKind::kHealth, HandlerKind::kMetrics}) {
         if (*text == HandlerName(kind)) {
           handler = kind;
         }
@@ -257,6 +259,13 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   } else if (std::optional<std::string> name = ReadString(*profile_field, diag)) {
     if (auto it = profiles.find(*name); it != profiles.end()) {
       route.profile = &it->second;
+      if (handler == HandlerKind::kParams && !it->second.params) {
+        ValueError(*profile_field,
+                   "profile " + Quote(*name) +
+                       " has no `params` section, which a params route needs (the key template "
+                       "and what to build)",
+                   diag);
+      }
     } else if (!declared.contains(*name)) {
       std::string hint = "(none are defined)";
       if (!declared.empty()) {

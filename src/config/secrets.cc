@@ -20,6 +20,10 @@
 namespace s3upload::config {
 
 std::optional<std::string> ProcessEnvironment(const std::string& name) {
+  // A secret_env variable read before: its bytes in the environment are zero now.
+  if (std::optional<std::string> scrubbed = secure::ScrubbedEnvironmentSecret(name)) {
+    return scrubbed;
+  }
   const char* value = std::getenv(name.c_str());
   if (value == nullptr) {
     return std::nullopt;
@@ -71,18 +75,16 @@ bool IsEnvironmentName(std::string_view name) {
 }  // namespace
 
 void SecretBuffer::Assign(std::string& text) {
-  Wipe();
-  value_.assign(text);
+  value_ = secure::SecureBuffer(std::string_view(text));
   // Overwrite the caller's copy, including any capacity beyond its size.
   text.resize(text.capacity());
   explicit_bzero(text.data(), text.size());
   text.clear();
 }
 
-void SecretBuffer::Wipe() {
-  value_.resize(value_.capacity());
-  explicit_bzero(value_.data(), value_.size());
-  value_.clear();
+char* SecretBuffer::Allocate(std::size_t size) {
+  value_ = secure::SecureBuffer(size);
+  return value_.data();
 }
 
 Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
@@ -110,14 +112,13 @@ Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
     return Status::Error("secret file " + Quote(path) + " is too large to hold a secret key (" +
                          std::to_string(st.st_size) + " bytes)");
   }
-  // One allocation of the final size, so no reallocation leaves copies of the secret behind; one
-  // byte more than the size fstat gave, to notice a file that grew meanwhile.
-  std::string& buffer = out.value();
-  out.Wipe();
-  buffer.resize(static_cast<std::size_t>(st.st_size) + 1);
+  // One allocation of the final size, in secure memory, so no reallocation leaves copies of the
+  // secret behind; one byte more than the size fstat gave, to notice a file that grew meanwhile.
+  const std::size_t capacity = static_cast<std::size_t>(st.st_size) + 1;
+  char* const buffer = out.Allocate(capacity);
   std::size_t used = 0;
-  while (used < buffer.size()) {
-    const ssize_t n = ::read(fd.get(), buffer.data() + used, buffer.size() - used);
+  while (used < capacity) {
+    const ssize_t n = ::read(fd.get(), buffer + used, capacity - used);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -131,12 +132,11 @@ Status ReadSecretFile(const std::string& path, SecretBuffer& out) {
     }
     used += static_cast<std::size_t>(n);
   }
-  if (used == buffer.size()) {
+  if (used == capacity) {
     out.Wipe();
     return Status::Error("secret file " + Quote(path) + " changed while it was being read");
   }
-  // Shrinking never reallocates; the bytes past the end are wiped with the buffer later.
-  buffer.resize(used);
+  out.Shrink(used);
   return Status::Ok();
 }
 
@@ -170,16 +170,20 @@ Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env, 
     return Status::Error("environment variable " + variable + " is not set");
   }
   out.Assign(*value);
+  // The initial environment block stays readable in /proc/<pid>/environ (by root: the process is
+  // not dumpable) for the life of the process: overwrite the value there.
+  secure::ScrubEnvironmentSecret(variable, out.view());
   return Status::Ok();
 }
 
 Status NormaliseSecret(SecretBuffer& secret) {
-  std::string& value = secret.value();
+  std::string_view value = secret.view();
   if (!value.empty() && value.back() == '\n') {
-    value.pop_back();
+    value.remove_suffix(1);
     if (!value.empty() && value.back() == '\r') {
-      value.pop_back();
+      value.remove_suffix(1);
     }
+    secret.Shrink(value.size());
   }
   if (value.empty()) {
     return Status::Error("the secret is empty");

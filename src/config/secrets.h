@@ -10,29 +10,35 @@
 #include "config/yaml_reader.h"
 #include "s3upload/aws.h"
 #include "s3upload/config.h"
+#include "s3upload/secure.h"
 #include "s3upload/status.h"
 
 namespace s3upload::config::internal {
 
-// A string that overwrites its bytes before releasing them, for secrets in transit to
-// aws::SecretKey. Neither copyable nor movable: a moved std::string may leave its short-string
-// bytes behind.
+// Secret bytes in transit to aws::SecretKey or an authenticator, in secure memory
+// (secure::SecureBuffer: out of core dumps, locked in RAM, wiped when released). Neither copyable
+// nor movable.
 class SecretBuffer {
  public:
   SecretBuffer() = default;
   SecretBuffer(const SecretBuffer&) = delete;
   SecretBuffer& operator=(const SecretBuffer&) = delete;
-  ~SecretBuffer() { Wipe(); }
+  ~SecretBuffer() = default;
 
-  std::string& value() { return value_; }
-  const std::string& value() const { return value_; }
+  std::string_view view() const { return value_.view(); }
+  std::size_t size() const { return value_.size(); }
+  bool empty() const { return value_.empty(); }
   // Replaces the content with `text`, wiping `text` (which the caller gives up).
   void Assign(std::string& text);
-  void Wipe();
-  aws::SecretKey ToSecretKey() const { return aws::SecretKey(std::string(value_)); }
+  // Replaces the content with `size` zero bytes and returns them, to be read into.
+  char* Allocate(std::size_t size);
+  // Cuts the content to its first `size` bytes, wiping the rest.
+  void Shrink(std::size_t size) { value_.Shrink(size); }
+  void Wipe() { value_.Reset(); }
+  aws::SecretKey ToSecretKey() const { return aws::SecretKey(secure::SecureBuffer(view())); }
 
  private:
-  std::string value_;
+  secure::SecureBuffer value_;
 };
 
 // Secrets larger than this are surely the wrong file.
@@ -44,6 +50,10 @@ Status ReadSecretFile(const std::string& path, SecretBuffer& out);
 // $CREDENTIALS_DIRECTORY/<name>, the way systemd's LoadCredential= hands secrets to a service.
 Status ReadSystemdCredential(const std::string& name, const EnvironmentLookup& env,
                              SecretBuffer& out);
+// The value of `variable`. When it comes from the process environment (`env` is
+// ProcessEnvironment, or finds the same value there), it is then scrubbed from it in place
+// (secure::ScrubEnvironmentSecret): /proc/<pid>/environ no longer shows it, and ProcessEnvironment
+// serves it from secure memory at the next reload.
 Status ReadSecretEnv(const std::string& variable, const EnvironmentLookup& env, SecretBuffer& out);
 
 // Strips one trailing "\n" or "\r\n" (editors and `echo` add one), then refuses an empty secret

@@ -48,6 +48,12 @@ NameSet ReadProfilesSection(const std::optional<Field>& section, const Credentia
 void ReadSuccessSettings(const MapReader& profile_map, const std::string& base_dir,
                          const EnvironmentLookup& env, SuccessSettings& success, Diagnostics& diag);
 
+// The `params` map of a profile (absent: none), read after its key rules and metadata, which the
+// key template is checked against (unless `rules_ok` is false: they had errors of their own).
+// Problems are only reported; the caller knows from the error count whether `params` is usable.
+void ReadParamsSettings(const MapReader& profile_map, const verify::UploadRules& rules,
+                        bool rules_ok, std::optional<ParamsSettings>& params, Diagnostics& diag);
+
 using AuthenticatorMap = std::map<std::string, auth::TokenVerifier, std::less<>>;
 
 // Fills `authenticators` with the ones that have no error and returns the names of all defined.

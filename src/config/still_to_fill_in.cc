@@ -12,12 +12,13 @@ std::vector<std::string> StillToFillIn(const Snapshot& snapshot) {
   }
   bool has_sign_route = false;
   for (const Route& route : snapshot.routes) {
-    has_sign_route = has_sign_route || route.handler == HandlerKind::kSign;
+    has_sign_route = has_sign_route || route.handler == HandlerKind::kSign ||
+                     route.handler == HandlerKind::kParams;
   }
   if (!has_sign_route) {
     missing.emplace_back(
-        "no route with `handler: sign` is configured: nothing will be signed until one names a "
-        "profile");
+        "no route with `handler: sign` or `handler: params` is configured: nothing will be signed "
+        "until one names a profile");
   }
   return missing;
 }

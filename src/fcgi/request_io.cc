@@ -6,6 +6,9 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "s3upload/fcgi.h"
 
 namespace s3upload::fcgi::internal {
 namespace {
@@ -27,6 +30,24 @@ std::string HeaderNameFromParam(std::string_view param) {
   return name;
 }
 
+// What routes a request and names it in the log: still copied from a request over the limits, so
+// that it is refused on its route, with its id.
+bool RoutesTheRequest(std::string_view name) {
+  return name == "REQUEST_METHOD" || name == "DOCUMENT_URI" || name == "SCRIPT_NAME" ||
+         name == "PATH_INFO" || name == "REQUEST_URI" || name == "REQUEST_ID";
+}
+
+// The first limit broken: what was copied so far, other than what routes the request, is dropped.
+void Breach(http::Request& request, std::string_view rule, std::string detail) {
+  request.params_refused = http::Request::LimitBreach{std::string(rule), std::move(detail)};
+  request.query.clear();
+  request.content_type.clear();
+  request.content_length.reset();
+  request.remote_user.clear();
+  request.remote_addr.clear();
+  request.headers.clear();
+}
+
 std::string NextRequestId() {
   static std::atomic<unsigned long long> counter{0};
   return "r" + std::to_string(++counter);
@@ -34,14 +55,38 @@ std::string NextRequestId() {
 
 }  // namespace
 
-bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::Request& request) {
+void CopyParams(char** envp, http::Request& request) {
   std::string_view document_uri, script_name, path_info, request_uri;
-  for (char** env = fcgi_request.envp; env != nullptr && *env != nullptr; ++env) {
+  std::size_t count = 0;
+  std::size_t total = 0;
+  for (char** env = envp; env != nullptr && *env != nullptr; ++env) {
     const std::string_view entry(*env);
     const std::size_t eq = entry.find('=');
-    if (eq == std::string_view::npos) continue;
     const std::string_view name = entry.substr(0, eq);
-    const std::string_view value = entry.substr(eq + 1);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : entry.substr(eq + 1);
+    ++count;
+    total += name.size() + value.size();
+    const bool within_sizes =
+        name.size() <= kMaxParamNameBytes && value.size() <= kMaxParamValueBytes;
+    if (!request.params_refused) {
+      if (count > kMaxParams) {
+        Breach(request, "fcgi.params.count", "more than " + std::to_string(kMaxParams) + " params");
+      } else if (name.size() > kMaxParamNameBytes) {
+        Breach(request, "fcgi.params.name-size",
+               "a param name of " + std::to_string(name.size()) + " bytes, at most " +
+                   std::to_string(kMaxParamNameBytes) + " allowed");
+      } else if (value.size() > kMaxParamValueBytes) {
+        Breach(request, "fcgi.params.value-size",
+               "param " + std::string(name.substr(0, 64)) + " of " + std::to_string(value.size()) +
+                   " bytes, at most " + std::to_string(kMaxParamValueBytes) + " allowed");
+      } else if (total > kMaxParamsBytes) {
+        Breach(request, "fcgi.params.total-size",
+               "params of more than " + std::to_string(kMaxParamsBytes) + " bytes");
+      }
+    }
+    if (eq == std::string_view::npos) continue;
+    if (request.params_refused && !(within_sizes && RoutesTheRequest(name))) continue;
     if (name == "REQUEST_METHOD") {
       request.method = value;
     } else if (name == "DOCUMENT_URI") {
@@ -82,25 +127,32 @@ bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::R
     request.path = request_uri.substr(0, request_uri.find('?'));
   }
   if (request.request_id.empty()) request.request_id = NextRequestId();
+}
 
-  // The whole body is read even when too large: the FastCGI stream must reach its end before the
-  // response, or the next request on a kept-alive connection would start mid-record.
+bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::Request& request) {
+  CopyParams(fcgi_request.envp, request);
+
+  // The whole body is read even when it is refused: the FastCGI stream must reach its end before
+  // the response, or the next request on a kept-alive connection would start mid-record (and a web
+  // server still sending it would see the connection reset instead of our answer).
+  bool discarding = request.params_refused.has_value();
   const std::size_t expected = request.content_length.value_or(0);
-  if (expected > max_body_bytes) request.body_too_large = true;
-  if (!request.body_too_large) request.body.reserve(expected);
+  if (!discarding && expected > max_body_bytes) request.body_too_large = true;
+  discarding = discarding || request.body_too_large;
+  if (!discarding) request.body.reserve(expected);
   char buffer[16 * 1024];
   std::size_t discarded = 0;
   for (;;) {
     const int n = FCGX_GetStr(buffer, sizeof buffer, fcgi_request.in);
     if (n <= 0) break;
-    if (!request.body_too_large &&
-        request.body.size() + static_cast<std::size_t>(n) > max_body_bytes) {
+    if (!discarding && request.body.size() + static_cast<std::size_t>(n) > max_body_bytes) {
       request.body_too_large = true;
+      discarding = true;
       discarded = request.body.size();
       request.body.clear();
       request.body.shrink_to_fit();
     }
-    if (request.body_too_large) {
+    if (discarding) {
       discarded += static_cast<std::size_t>(n);
       if (discarded > kMaxDiscardedBodyBytes) {
         fcgi_request.keepConnection = 0;
@@ -111,9 +163,9 @@ bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::R
     request.body.append(buffer, static_cast<std::size_t>(n));
   }
   if (FCGX_GetError(fcgi_request.in) != 0) return false;
-  // A body we did not read to the end, or a refused one: do not reuse the connection for another
-  // request (cheap to reopen; impossible to get wrong).
-  if (request.body_too_large) fcgi_request.keepConnection = 0;
+  // A body we did not read to the end, or a refused request: do not reuse the connection for
+  // another request (cheap to reopen; impossible to get wrong).
+  if (discarding) fcgi_request.keepConnection = 0;
   return true;
 }
 

@@ -1,5 +1,6 @@
-// The FastCGI server: one dispatcher thread owns the listening socket and every idle connection in
-// an epoll set; worker threads serve one request at a time on a connection that has data waiting.
+// The FastCGI server: worker threads that all wait in epoll_wait on one shared epoll set holding
+// the listening socket and every idle connection; the thread that epoll wakes for a connection
+// serves its request itself.
 //
 // Why not the classic libfcgi loop (each thread blocking in FCGX_Accept_r)? With nginx's
 // fastcgi_keep_conn, FCGX_Accept_r on a kept-alive connection blocks until the web server sends the
@@ -7,6 +8,30 @@
 // threads <= cached connections, new connections starve. Here a thread is only ever busy with a
 // request whose first bytes have already arrived: idle connections cost a file descriptor, not a
 // thread, and a peer that connects and sends nothing never occupies a worker.
+//
+// Why no dispatcher thread? A dispatcher that owns the epoll set and hands ready connections to
+// workers (and gets kept-alive ones back) costs every request two thread hand-offs: a wake-up of a
+// worker, a wake-up of the dispatcher, and the context switches in between, which on a small
+// machine are a large share of the whole request. With the workers in epoll_wait themselves the
+// kernel does the hand-off: it wakes one waiting thread per ready event, and a worker that finishes
+// a request picks the next ready connection without sleeping at all.
+//
+// What keeps that safe:
+// - Every connection is registered EPOLLONESHOT: an event disarms it, so exactly one worker gets
+//   it, and nothing else watches the connection while that worker reads, handles and answers. The
+//   worker re-arms a kept-alive connection (EPOLL_CTL_MOD) after FCGX_Finish_r.
+// - The listening socket is EPOLLONESHOT too: one worker accepts at most kAcceptBatch connections
+//   and re-arms it, so a burst of connections never wakes every thread into accept(), and one
+//   thread never accepts a long burst while the connections it already accepted, being in the
+//   epoll set, are taken up by the others.
+// - Idle connections are closed by whichever worker the housekeeping timer (a oneshot timerfd in
+//   the same set) wakes. A slot per file descriptor, under slots_mutex_, says who owns a
+//   connection, and an event carries the slot's generation: a worker only serves a connection it
+//   could claim while it was idle, so an event that raced with housekeeping closing it (or with the
+//   descriptor being reused for a new connection) is dropped.
+// - Stop writes an eventfd that stays readable (level-triggered, never read): every worker, now and
+//   in every later epoll_wait, wakes up, serves the requests that have already arrived, and
+//   leaves.
 //
 // libfcgi still does all of the protocol work: a worker gives it an already accepted connection by
 // setting FCGX_Request::ipcFd before FCGX_Accept_r (which only accepts when ipcFd < 0), and takes a
@@ -20,18 +45,22 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "fcgi/request_io.h"
@@ -43,10 +72,26 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// How often the dispatcher wakes up to close idle connections even when nothing happens.
-constexpr int kHousekeepingIntervalMs = 1000;
+// How often a worker wakes up to close expired idle connections even when nothing else happens
+// (and to resume accepting after a pause).
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(500);
 // After running out of file descriptors, how long to wait before accepting again.
 constexpr auto kAcceptPauseAfterEmfile = std::chrono::milliseconds(500);
+// Connections one worker accepts before it re-arms the listening socket for the others.
+constexpr int kAcceptBatch = 16;
+// Events a stopping worker takes per epoll_wait while it serves what has already arrived.
+constexpr int kDrainBatch = 16;
+
+// epoll_event.data: a connection is its descriptor and its slot's generation (31 bits, so that the
+// top bit is free); the server's own descriptors have the top bit set.
+constexpr std::uint64_t kListenToken = std::uint64_t{1} << 63;
+constexpr std::uint64_t kWakeToken = kListenToken | 1;
+constexpr std::uint64_t kTimerToken = kListenToken | 2;
+constexpr std::uint32_t kGenerationMask = 0x7fffffff;
+
+std::uint64_t ConnectionToken(int fd, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
 
 void SetTimeouts(int fd, std::chrono::milliseconds timeout) {
   timeval tv{};
@@ -56,11 +101,12 @@ void SetTimeouts(int fd, std::chrono::milliseconds timeout) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-std::string FormatMillis(SteadyClock::duration d) {
+// "0.690": milliseconds with three decimals, as printf's "%.3f" writes them, into `buffer`.
+std::string_view FormatMillis(SteadyClock::duration d, std::array<char, 32>& buffer) {
   const double ms = std::chrono::duration<double, std::milli>(d).count();
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", ms);
-  return buffer;
+  const auto result =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), ms, std::chars_format::fixed, 3);
+  return {buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data())};
 }
 
 }  // namespace
@@ -71,11 +117,12 @@ class Server::Impl {
       : socket_(std::move(socket)),
         options_(options),
         handler_(handler),
-        // Made here, not in Run: a Stop() that comes before Run must still wake the dispatcher.
+        // Made here, not in Run: a Stop() that comes before Run must still wake the workers.
         wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
   ~Impl() {
     if (epoll_fd_ >= 0) ::close(epoll_fd_);
+    if (timer_fd_ >= 0) ::close(timer_fd_);
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
@@ -83,38 +130,55 @@ class Server::Impl {
   void Stop();
 
  private:
-  // Dispatcher thread.
-  void DispatchLoop();
-  void AcceptPending(SteadyClock::time_point now);
-  void WatchConnection(int fd, SteadyClock::time_point deadline, bool first_time);
-  void CloseIdleConnection(int fd);
-  void CloseExpiredConnections(SteadyClock::time_point now);
-  void SetAccepting(bool accepting);
-  void Wake();
+  // Who has a connection. Only kIdle connections may be closed by someone other than their owner.
+  enum class SlotState : std::uint8_t {
+    kClosed,  // no connection of ours (or one libfcgi closed while a worker had it)
+    kArming,  // a worker is registering or re-arming it; an event for it may already be under way
+    kIdle,    // armed in the epoll set, nobody has it
+    kBusy,    // a worker claimed it and is serving a request on it
+  };
+  struct Slot {
+    std::uint32_t generation = 0;
+    SlotState state = SlotState::kClosed;
+    SteadyClock::time_point deadline{};  // when an idle connection is closed
+  };
 
-  // Worker threads.
   void WorkerLoop();
-  void ServeOneRequest(int fd);
-  int TakeReadyConnection();
-  void ReturnConnection(int fd);
+  // Returns true when it served a request.
+  bool HandleEvent(const epoll_event& event, bool stopping);
+  void AcceptPending();
+  void Housekeep();
+  void StopAccepting();
+  void RearmListener();
+
+  // Connection slots.
+  std::uint32_t Register(int fd);
+  void Arm(int fd, std::uint32_t generation, SteadyClock::time_point deadline, int op);
+  bool Claim(int fd, std::uint32_t generation);
+  void CloseClaimed(int fd, std::uint32_t generation);
+  void CloseIdleConnections(bool only_expired);
+
+  void ServeConnection(int fd, std::uint32_t generation, std::uint32_t events);
+  // Serves one request; returns the connection if it is kept alive, else -1 (libfcgi closed it).
+  int ServeOneRequest(int fd);
 
   ListeningSocket socket_;
   const ServerOptions options_;
   RequestHandler& handler_;
   int wake_fd_ = -1;
   int epoll_fd_ = -1;
+  int timer_fd_ = -1;
+  std::atomic<bool> stopping_{false};
 
-  std::mutex mutex_;
-  std::condition_variable ready_cv_;
-  std::deque<int> ready_;         // connections with a request waiting, for the workers
-  std::vector<int> returned_;     // kept-alive connections handed back to the dispatcher
-  bool stop_requested_ = false;   // Stop() was called
-  bool dispatcher_done_ = false;  // nothing more will be queued; workers drain and exit
+  // Accepting: one thread at a time, and never while the listening socket is being closed.
+  std::mutex accept_mutex_;
+  bool listening_ = false;        // the socket is in the epoll set
+  bool socket_released_ = false;  // StopAccepting ran: the socket is no longer ours to use
+  bool accept_paused_ = false;    // out of descriptors: not re-armed until accept_resumes_
+  SteadyClock::time_point accept_resumes_{};
 
-  // Dispatcher-only: connections in the epoll set and when they expire.
-  std::unordered_map<int, SteadyClock::time_point> watched_;
-  bool accepting_ = true;
-  SteadyClock::time_point accept_paused_until_{};
+  std::mutex slots_mutex_;
+  std::vector<Slot> slots_;  // indexed by file descriptor
 };
 
 Status Server::Impl::Run() {
@@ -124,106 +188,71 @@ Status Server::Impl::Run() {
   // setting wins.
   ::setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "200", /*overwrite=*/0);
   if (FCGX_Init() != 0) return Status::Error("FCGX_Init failed");
-  // Several processes may share an inherited socket (spawn-fcgi -F): accept must never block.
-  const int flags = ::fcntl(socket_.fd, F_GETFL);
-  if (flags < 0 || ::fcntl(socket_.fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return Status::Error(std::string("cannot make the listening socket non-blocking: ") +
-                         std::strerror(errno));
-  }
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
-    return Status::Error(std::string("epoll/eventfd: ") + std::strerror(errno));
+  timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (epoll_fd_ < 0 || timer_fd_ < 0 || wake_fd_ < 0) {
+    return Status::Error(std::string("epoll/eventfd/timerfd: ") + std::strerror(errno));
   }
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = wake_fd_;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
-  SetAccepting(true);
+  // Level-triggered and never read: once Stop() wrote it, every epoll_wait returns at once.
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.u64 = kWakeToken;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake);
+  const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kHousekeepingInterval);
+  itimerspec period{};
+  period.it_interval.tv_sec = static_cast<time_t>(interval.count() / 1'000'000'000);
+  period.it_interval.tv_nsec = static_cast<long>(interval.count() % 1'000'000'000);
+  period.it_value = period.it_interval;
+  ::timerfd_settime(timer_fd_, 0, &period, nullptr);
+  // Oneshot: one worker at a time does the housekeeping, and re-arms the timer when done.
+  epoll_event timer{};
+  timer.events = EPOLLIN | EPOLLONESHOT;
+  timer.data.u64 = kTimerToken;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &timer);
+  {
+    std::lock_guard lock(accept_mutex_);
+    if (!socket_released_) {  // else Stop() came first: serve nothing
+      // Several processes may share an inherited socket (spawn-fcgi -F): accept must never block.
+      const int flags = ::fcntl(socket_.fd, F_GETFL);
+      if (flags < 0 || ::fcntl(socket_.fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        return Status::Error(std::string("cannot make the listening socket non-blocking: ") +
+                             std::strerror(errno));
+      }
+      epoll_event listen{};
+      listen.events = EPOLLIN | EPOLLONESHOT;
+      listen.data.u64 = kListenToken;
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket_.fd, &listen) != 0) {
+        return Status::Error(std::string("epoll: ") + std::strerror(errno));
+      }
+      listening_ = true;
+    }
+  }
 
   std::vector<std::thread> workers;
   workers.reserve(static_cast<std::size_t>(options_.threads));
   for (int i = 0; i < options_.threads; ++i) workers.emplace_back([this] { WorkerLoop(); });
-  DispatchLoop();
   for (std::thread& worker : workers) worker.join();
+
+  // Every worker has left: what is still idle (no request arrived on it in time) is closed.
+  StopAccepting();
+  CloseIdleConnections(/*only_expired=*/false);
   return Status::Ok();
 }
 
 void Server::Impl::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stop_requested_) return;
-    stop_requested_ = true;
-  }
-  Wake();
-}
-
-void Server::Impl::Wake() {
+  if (stopping_.exchange(true)) return;
+  // No new connections from now on, also while every worker is busy with a long request.
+  StopAccepting();
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void Server::Impl::SetAccepting(bool accepting) {
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = socket_.fd;
-  ::epoll_ctl(epoll_fd_, accepting ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, socket_.fd, &event);
-  accepting_ = accepting;
-}
-
-void Server::Impl::DispatchLoop() {
-  std::vector<epoll_event> events(64);
-  std::vector<int> handed_back;
-  auto next_housekeeping = SteadyClock::now();
-  for (;;) {
-    const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                               kHousekeepingIntervalMs);
-    const auto now = SteadyClock::now();
-    std::vector<int> ready_now;
-    for (int i = 0; i < n; ++i) {
-      const int fd = events[static_cast<std::size_t>(i)].data.fd;
-      const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
-      if (fd == socket_.fd) {
-        AcceptPending(now);
-      } else if (fd == wake_fd_) {
-        std::uint64_t ignored = 0;
-        [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &ignored, sizeof ignored);
-      } else if ((what & EPOLLIN) != 0) {
-        watched_.erase(fd);  // EPOLLONESHOT: it stays registered but disarmed while a worker has it
-        ready_now.push_back(fd);
-      } else {
-        CloseIdleConnection(fd);  // hang-up or error without data: nothing to serve
-      }
-    }
-
-    bool stopping = false;
-    {
-      std::lock_guard lock(mutex_);
-      for (int fd : ready_now) ready_.push_back(fd);
-      handed_back.swap(returned_);
-      stopping = stop_requested_;
-    }
-    if (!ready_now.empty()) ready_cv_.notify_all();
-
-    for (int fd : handed_back) {
-      if (stopping) {
-        ::close(fd);
-      } else {
-        WatchConnection(fd, now + options_.idle_timeout, /*first_time=*/false);
-      }
-    }
-    handed_back.clear();
-
-    if (stopping) break;
-    if (!accepting_ && now >= accept_paused_until_) SetAccepting(true);
-    if (now >= next_housekeeping) {
-      CloseExpiredConnections(now);
-      next_housekeeping = now + std::chrono::milliseconds(kHousekeepingIntervalMs);
-    }
-  }
-
-  // Stop: no new connections; idle ones are closed (nothing is running on them); connections that
-  // already carry a request are still in `ready_` and get served by the workers before they exit.
-  if (accepting_) SetAccepting(false);
+void Server::Impl::StopAccepting() {
+  std::lock_guard lock(accept_mutex_);
+  if (socket_released_) return;
+  socket_released_ = true;
+  if (listening_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket_.fd, nullptr);
+  listening_ = false;
   // A socket we created goes away at once, so that clients are refused instead of queueing behind a
   // process that is leaving. Sockets from systemd or a parent stay theirs: systemd keeps queueing
   // connections for the next start.
@@ -231,107 +260,208 @@ void Server::Impl::DispatchLoop() {
     if (!socket_.unix_path.empty()) ::unlink(socket_.unix_path.c_str());
     ::close(socket_.fd);
   }
-  while (!watched_.empty()) CloseIdleConnection(watched_.begin()->first);
-  {
-    std::lock_guard lock(mutex_);
-    dispatcher_done_ = true;
-    for (int fd : returned_) ::close(fd);
-    returned_.clear();
-  }
-  ready_cv_.notify_all();
 }
 
-void Server::Impl::AcceptPending(SteadyClock::time_point now) {
+void Server::Impl::WorkerLoop() {
+  std::array<epoll_event, kDrainBatch> events{};
   for (;;) {
+    const bool stopping = stopping_.load();
+    // One event at a time while serving: a worker that took two ready connections would make the
+    // second wait for the first request while other workers may be idle. Stopping, without
+    // blocking: whatever has arrived is served (the wake-up event is always among the ready ones).
+    const int n =
+        ::epoll_wait(epoll_fd_, events.data(), stopping ? kDrainBatch : 1, stopping ? 0 : -1);
+    if (n < 0 && errno != EINTR) {
+      log::Write(log::Level::kError, "epoll_wait failed", {{"error", std::strerror(errno)}});
+      if (stopping) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // never spin
+      continue;
+    }
+    bool served = false;
+    for (int i = 0; i < n; ++i) {
+      served = HandleEvent(events[static_cast<std::size_t>(i)], stopping) || served;
+    }
+    if (stopping && !served) return;
+  }
+}
+
+bool Server::Impl::HandleEvent(const epoll_event& event, bool stopping) {
+  const std::uint64_t token = event.data.u64;
+  if (token == kWakeToken) return false;
+  if (token == kListenToken) {
+    if (!stopping) AcceptPending();
+    return false;
+  }
+  if (token == kTimerToken) {
+    if (!stopping) Housekeep();
+    return false;
+  }
+  const int fd = static_cast<int>(token & 0xffffffff);
+  const auto generation = static_cast<std::uint32_t>(token >> 32);
+  if (!Claim(fd, generation)) return false;  // closed by housekeeping meanwhile
+  ServeConnection(fd, generation, event.events);
+  return true;
+}
+
+void Server::Impl::AcceptPending() {
+  std::lock_guard lock(accept_mutex_);
+  if (!listening_) return;
+  for (int accepted = 0; accepted < kAcceptBatch;) {
     const int fd = ::accept4(socket_.fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
+      ++accepted;
       SetTimeouts(fd, options_.io_timeout);
       const int yes = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);  // fails harmlessly on unix
       // A new connection gets io_timeout to send its first request.
-      WatchConnection(fd, now + options_.io_timeout, /*first_time=*/true);
+      Arm(fd, Register(fd), SteadyClock::now() + options_.io_timeout, EPOLL_CTL_ADD);
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
       log::Write(log::Level::kError, "out of file descriptors or memory; pausing accept",
                  {{"error", std::strerror(errno)}});
-      SetAccepting(false);
-      accept_paused_until_ = now + kAcceptPauseAfterEmfile;
+      // Left disarmed: housekeeping re-arms it once the pause is over.
+      accept_paused_ = true;
+      accept_resumes_ = SteadyClock::now() + kAcceptPauseAfterEmfile;
       return;
     }
     log::Write(log::Level::kError, "accept failed", {{"error", std::strerror(errno)}});
-    return;
+    break;
   }
+  RearmListener();
 }
 
-void Server::Impl::WatchConnection(int fd, SteadyClock::time_point deadline, bool first_time) {
+// With accept_mutex_ held and listening_ true.
+void Server::Impl::RearmListener() {
+  epoll_event listen{};
+  listen.events = EPOLLIN | EPOLLONESHOT;
+  listen.data.u64 = kListenToken;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, socket_.fd, &listen);
+}
+
+void Server::Impl::Housekeep() {
+  std::uint64_t expirations = 0;
+  [[maybe_unused]] const ssize_t r = ::read(timer_fd_, &expirations, sizeof expirations);
+  {
+    std::lock_guard lock(accept_mutex_);
+    if (accept_paused_ && listening_ && SteadyClock::now() >= accept_resumes_) {
+      accept_paused_ = false;
+      RearmListener();
+    }
+  }
+  CloseIdleConnections(/*only_expired=*/true);
+  epoll_event timer{};
+  timer.events = EPOLLIN | EPOLLONESHOT;
+  timer.data.u64 = kTimerToken;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, timer_fd_, &timer);
+}
+
+// A descriptor accept() just returned: whatever its slot said is stale (the kernel only reuses a
+// number once the connection that had it is closed), so the slot starts over with a new generation.
+std::uint32_t Server::Impl::Register(int fd) {
+  std::lock_guard lock(slots_mutex_);
+  const auto index = static_cast<std::size_t>(fd);
+  if (index >= slots_.size()) slots_.resize(index + 1);
+  Slot& slot = slots_[index];
+  slot.generation = (slot.generation + 1) & kGenerationMask;
+  slot.state = SlotState::kArming;
+  return slot.generation;
+}
+
+// Puts a connection (registered, or claimed by the caller) into the epoll set, armed for its next
+// request. The slot is kArming around epoll_ctl: housekeeping leaves it alone (it might otherwise
+// close the descriptor between the two, and epoll_ctl reach a new connection under the same
+// number), while a worker woken by the event may already claim it.
+void Server::Impl::Arm(int fd, std::uint32_t generation, SteadyClock::time_point deadline, int op) {
+  {
+    std::lock_guard lock(slots_mutex_);
+    Slot& slot = slots_[static_cast<std::size_t>(fd)];
+    slot.state = SlotState::kArming;
+    slot.deadline = deadline;
+  }
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
-  event.data.fd = fd;
-  if (::epoll_ctl(epoll_fd_, first_time ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0) {
+  event.data.u64 = ConnectionToken(fd, generation);
+  const bool armed = ::epoll_ctl(epoll_fd_, op, fd, &event) == 0;
+  std::lock_guard lock(slots_mutex_);
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  if (slot.generation != generation || slot.state != SlotState::kArming) return;  // claimed
+  if (armed) {
+    slot.state = SlotState::kIdle;
+  } else {
+    slot.state = SlotState::kClosed;
     ::close(fd);
+  }
+}
+
+bool Server::Impl::Claim(int fd, std::uint32_t generation) {
+  std::lock_guard lock(slots_mutex_);
+  const auto index = static_cast<std::size_t>(fd);
+  if (index >= slots_.size()) return false;
+  Slot& slot = slots_[index];
+  if (slot.generation != generation ||
+      (slot.state != SlotState::kIdle && slot.state != SlotState::kArming)) {
+    return false;
+  }
+  slot.state = SlotState::kBusy;
+  return true;
+}
+
+void Server::Impl::CloseClaimed(int fd, std::uint32_t generation) {
+  {
+    std::lock_guard lock(slots_mutex_);
+    Slot& slot = slots_[static_cast<std::size_t>(fd)];
+    if (slot.generation == generation) slot.state = SlotState::kClosed;
+  }
+  ::close(fd);  // also takes it out of the epoll set (the descriptor is never duplicated)
+}
+
+void Server::Impl::CloseIdleConnections(bool only_expired) {
+  std::vector<int> closing;
+  {
+    const auto now = SteadyClock::now();
+    std::lock_guard lock(slots_mutex_);
+    for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
+      Slot& slot = slots_[fd];
+      if (slot.state != SlotState::kIdle || (only_expired && slot.deadline > now)) continue;
+      // kClosed before the descriptor is: an event already taken for it can no longer be claimed.
+      slot.state = SlotState::kClosed;
+      closing.push_back(static_cast<int>(fd));
+    }
+  }
+  for (const int fd : closing) ::close(fd);
+}
+
+void Server::Impl::ServeConnection(int fd, std::uint32_t generation, std::uint32_t events) {
+  if ((events & EPOLLIN) == 0) {  // hang-up or error without data: nothing to serve
+    CloseClaimed(fd, generation);
     return;
   }
-  watched_[fd] = deadline;
-}
-
-void Server::Impl::CloseIdleConnection(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
-  watched_.erase(fd);
-}
-
-void Server::Impl::CloseExpiredConnections(SteadyClock::time_point now) {
-  std::vector<int> expired;
-  for (const auto& [fd, deadline] : watched_) {
-    if (deadline <= now) expired.push_back(fd);
+  const int kept = ServeOneRequest(fd);
+  if (kept < 0) return;  // closed by libfcgi; its slot may already belong to a new connection
+  if (stopping_.load()) {
+    CloseClaimed(fd, generation);
+    return;
   }
-  for (int fd : expired) CloseIdleConnection(fd);
+  Arm(fd, generation, SteadyClock::now() + options_.idle_timeout, EPOLL_CTL_MOD);
 }
 
-int Server::Impl::TakeReadyConnection() {
-  std::unique_lock lock(mutex_);
-  ready_cv_.wait(lock, [this] { return !ready_.empty() || dispatcher_done_; });
-  if (ready_.empty()) return -1;
-  const int fd = ready_.front();
-  ready_.pop_front();
-  return fd;
-}
-
-void Server::Impl::ReturnConnection(int fd) {
-  {
-    std::lock_guard lock(mutex_);
-    if (dispatcher_done_) {
-      ::close(fd);
-      return;
-    }
-    returned_.push_back(fd);
-  }
-  Wake();
-}
-
-void Server::Impl::WorkerLoop() {
-  for (int fd = TakeReadyConnection(); fd >= 0; fd = TakeReadyConnection()) {
-    ServeOneRequest(fd);
-  }
-}
-
-void Server::Impl::ServeOneRequest(int fd) {
+int Server::Impl::ServeOneRequest(int fd) {
   FCGX_Request fcgi_request;
   FCGX_InitRequest(&fcgi_request, /*sock=*/-1, /*flags=*/0);
   fcgi_request.ipcFd = fd;
   // FCGX_Accept_r starts by finishing the "previous" request; with keepConnection unset it would
   // close the connection we are handing it.
   fcgi_request.keepConnection = 1;
-  if (FCGX_Accept_r(&fcgi_request) < 0) return;  // closed, timed out or not FastCGI; fd is closed
+  if (FCGX_Accept_r(&fcgi_request) < 0) return -1;  // closed, timed out or not FastCGI
   // libfcgi's ReadParams treats a read error (timeout, reset) like the end of the params and
   // FCGX_Accept_r then reports success: the stream's error is the only trace of it.
   if (FCGX_GetError(fcgi_request.in) != 0) {
     fcgi_request.keepConnection = 0;
     FCGX_Finish_r(&fcgi_request);
-    return;
+    return -1;
   }
 
   const auto started = SteadyClock::now();
@@ -351,35 +481,44 @@ void Server::Impl::ServeOneRequest(int fd) {
   } else {
     fcgi_request.keepConnection = 0;
   }
-  {
-    std::lock_guard lock(mutex_);
-    if (stop_requested_) fcgi_request.keepConnection = 0;  // finishing: do not keep connections
-  }
+  if (stopping_.load()) fcgi_request.keepConnection = 0;  // finishing: do not keep connections
   // The line is written before FCGX_Finish_r sends the end of the response (libfcgi buffers up to
   // 8 KiB; only /metrics answers more): whoever gets an answer can rely on its log line being there
   // already (tests, and operators tailing the log).
   const auto duration = SteadyClock::now() - started;
   if (read_ok) {
-    log::LogFields fields = {{"id", request.request_id},
-                             {"method", request.method},
-                             {"path", request.path},
-                             {"status", std::to_string(response.status)},
-                             {"duration_ms", FormatMillis(duration)}};
-    if (!request.remote_user.empty()) fields.emplace_back("user", request.remote_user);
-    for (auto& field : response.log_fields) fields.push_back(std::move(field));
+    // Views of what the request and response already hold: the line copies nothing but into
+    // itself, and needs no allocation unless a handler logs unusually many fields.
+    std::array<char, 16> status{};
+    const auto status_end =
+        std::to_chars(status.data(), status.data() + status.size(), response.status).ptr;
+    std::array<char, 32> millis{};
+    constexpr std::size_t kOwnFields = 6;
+    std::array<log::FieldView, 16> on_stack{};
+    std::vector<log::FieldView> on_heap;
+    std::span<log::FieldView> fields(on_stack);
+    if (kOwnFields + response.log_fields.size() > on_stack.size()) {
+      on_heap.resize(kOwnFields + response.log_fields.size());
+      fields = on_heap;
+    }
+    std::size_t count = 0;
+    fields[count++] = {"id", request.request_id};
+    fields[count++] = {"method", request.method};
+    fields[count++] = {"path", request.path};
+    fields[count++] = {
+        "status",
+        std::string_view(status.data(), static_cast<std::size_t>(status_end - status.data()))};
+    fields[count++] = {"duration_ms", FormatMillis(duration, millis)};
+    if (!request.remote_user.empty()) fields[count++] = {"user", request.remote_user};
+    for (const auto& [key, value] : response.log_fields) fields[count++] = {key, value};
     log::Write(response.status >= 500 ? log::Level::kWarning : log::Level::kInfo, "request",
-               fields);
+               fields.first(count));
   } else {
     log::Write(log::Level::kWarning, "connection failed while reading a request",
                {{"id", request.request_id}, {"method", request.method}, {"path", request.path}});
   }
   FCGX_Finish_r(&fcgi_request);  // flushes, ends the request; closes the connection unless kept
-
-  if (fcgi_request.ipcFd >= 0) {  // kept alive: back to the dispatcher until the next request
-    const int kept = fcgi_request.ipcFd;
-    fcgi_request.ipcFd = -1;
-    ReturnConnection(kept);
-  }
+  return fcgi_request.ipcFd;     // -1 once libfcgi closed it
 }
 
 Server::Server(ListeningSocket socket, ServerOptions options, RequestHandler& handler)

@@ -1,6 +1,7 @@
 // The sign handler: Fine Uploader's signature endpoint. Verify first, sign only what verify
 // allowed.
 #include <string>
+#include <utility>
 
 #include "s3upload/handlers.h"
 #include "s3upload/verify.h"
@@ -55,7 +56,7 @@ http::Response Sign(const http::Request& request, const Context& context) {
     return response;
   }
 
-  const auto& task = std::get<verify::SigningTask>(verdict);
+  auto& task = std::get<verify::SigningTask>(verdict);
   const aws::Credentials& credentials = *profile.signing_credentials;
   const bool is_v4 = task.version == verify::SignatureVersion::kV4;
   const std::string signature =
@@ -75,10 +76,12 @@ http::Response Sign(const http::Request& request, const Context& context) {
   http::AppendJsonQuote(body, signature);
   body += '}';
   http::Response response = http::JsonResponse(200, std::move(body));
-  response.log_fields = {{"profile", profile.name},
-                         {"signed", std::string(OperationName(task))},
-                         {"version", is_v4 ? "v4" : "v2"},
-                         {"key", task.key}};
+  // Added one by one: a braced list would be copied, key and all, into the vector.
+  response.log_fields.reserve(4);
+  response.log_fields.emplace_back("profile", profile.name);
+  response.log_fields.emplace_back("signed", OperationName(task));
+  response.log_fields.emplace_back("version", is_v4 ? "v4" : "v2");
+  response.log_fields.emplace_back("key", std::move(task.key));
   return response;
 }
 

@@ -7,6 +7,7 @@ namespace s3upload::http {
 Response JsonResponse(int status, std::string json_body) {
   Response response;
   response.status = status;
+  response.headers.reserve(3);  // room for one more (Allow, WWW-Authenticate) without growing
   response.headers.emplace_back("Content-Type", "application/json");
   // Responses are per request and often carry signatures: never cache them anywhere.
   response.headers.emplace_back("Cache-Control", "no-store");
@@ -40,6 +41,8 @@ std::string_view ReasonPhrase(int status) {
       return "Payload Too Large";
     case 422:
       return "Unprocessable Content";
+    case 431:
+      return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
     case 501:

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -13,6 +14,9 @@ namespace s3upload::log {
 namespace {
 
 std::atomic<int> g_output_fd{STDERR_FILENO};
+
+// A thread keeps its line buffer between lines up to this size.
+constexpr std::size_t kKeptLineCapacity = 4096;
 
 std::string_view LevelName(Level level) {
   switch (level) {
@@ -56,11 +60,23 @@ void AppendTimestamp(std::string& out) {
   out.append(fraction, sizeof fraction);
 }
 
+// The bytes a value may hold and still be written bare, and those written as they are inside
+// quotes: one table lookup per byte (every request's line checks a few hundred bytes).
+constexpr std::array<bool, 256> kBare = [] {
+  std::array<bool, 256> bare{};
+  for (int c = '!'; c < 0x7f; ++c) bare[c] = c != '"' && c != '=' && c != '\\';
+  return bare;
+}();
+constexpr std::array<bool, 256> kPlainInQuotes = [] {
+  std::array<bool, 256> plain{};
+  for (int c = ' '; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
 bool NeedsQuoting(std::string_view value) {
   if (value.empty()) return true;
   for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\') return true;
+    if (!kBare[static_cast<unsigned char>(ch)]) return true;
   }
   return false;
 }
@@ -73,8 +89,14 @@ void AppendValue(std::string& out, std::string_view value) {
   }
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    // What needs no escape is copied a run at a time.
+    std::size_t run = i;
+    while (run < value.size() && kPlainInQuotes[static_cast<unsigned char>(value[run])]) ++run;
+    out.append(value.substr(i, run - i));
+    if (run == value.size()) break;
+    i = run;
+    const auto c = static_cast<unsigned char>(value[i]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -94,13 +116,9 @@ void AppendValue(std::string& out, std::string_view value) {
       default:
         // Control and non-ASCII bytes are shown as \xHH: a log line must stay one line of text
         // whatever a client sent.
-        if (c < ' ' || c >= 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0x0f];
-        } else {
-          out += ch;
-        }
+        out += "\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 0x0f];
     }
   }
   out += '"';
@@ -114,22 +132,33 @@ std::string QuoteValue(std::string_view value) {
   return out;
 }
 
-void Write(Level level, std::string_view message, const LogFields& fields) {
-  // One buffer for the whole line, values appended in place: no string per field.
-  std::string line;
+namespace {
+
+std::string_view KeyOf(const std::pair<std::string, std::string>& field) { return field.first; }
+std::string_view KeyOf(const FieldView& field) { return field.key; }
+std::string_view ValueOf(const std::pair<std::string, std::string>& field) { return field.second; }
+std::string_view ValueOf(const FieldView& field) { return field.value; }
+
+// The line, written with one write(2); `fields` is a LogFields or FieldViews.
+template <typename Fields>
+void WriteLine(Level level, std::string_view message, const Fields& fields) {
+  // One buffer per thread for the whole line, values appended in place: no string per field and,
+  // after a thread's first lines, no allocation at all.
+  thread_local std::string line;
+  line.clear();
   std::size_t size = 64 + message.size();
-  for (const auto& [key, value] : fields) size += key.size() + value.size() + 4;
+  for (const auto& field : fields) size += KeyOf(field).size() + ValueOf(field).size() + 4;
   line.reserve(size);
   AppendTimestamp(line);
   line += " level=";
   line += LevelName(level);
   line += " msg=";
   AppendValue(line, message);
-  for (const auto& [key, value] : fields) {
+  for (const auto& field : fields) {
     line += ' ';
-    line += key;
+    line += KeyOf(field);
     line += '=';
-    AppendValue(line, value);
+    AppendValue(line, ValueOf(field));
   }
   line += '\n';
   const int fd = g_output_fd.load();
@@ -137,9 +166,21 @@ void Write(Level level, std::string_view message, const LogFields& fields) {
   while (written < line.size()) {
     const ssize_t n = ::write(fd, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // nowhere to report a failing log; dropping the line is all we can do
+    if (n <= 0) break;  // nowhere to report a failing log; dropping the line is all we can do
     written += static_cast<std::size_t>(n);
   }
+  // An unusually long line (a long refusal detail) does not stay allocated in every thread.
+  if (line.capacity() > kKeptLineCapacity) std::string().swap(line);
+}
+
+}  // namespace
+
+void Write(Level level, std::string_view message, const LogFields& fields) {
+  WriteLine(level, message, fields);
+}
+
+void Write(Level level, std::string_view message, std::span<const FieldView> fields) {
+  WriteLine(level, message, fields);
 }
 
 void SetOutputFd(int fd) { g_output_fd.store(fd); }

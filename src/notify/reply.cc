@@ -1,10 +1,11 @@
 // The application's answer to a webhook, read strictly. Its members end up in the reply the
 // browser gets, so only a well-formed JSON object is taken: one that every JSON parser reads the
-// same way (no duplicate names, well-formed UTF-8, nothing after the value) and of bounded size.
+// same way (no duplicate names, well-formed UTF-8, nothing after the value) and of bounded size,
+// members and depth.
 //
 // The body is read with RapidJSON's iterative SAX reader and each member value is written back
-// out as it is read, so neither parsing nor re-serialising recurses (a body of 60000 '[' costs
-// heap, not stack) and numbers are copied as written (kParseNumbersAsStringsFlag) instead of
+// out as it is read, so neither parsing nor re-serialising recurses (and the parse ends at the
+// 17th level anyway) and numbers are copied as written (kParseNumbersAsStringsFlag) instead of
 // going through a double and losing digits.
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/memorystream.h>
@@ -26,6 +27,9 @@ namespace {
 
 constexpr std::size_t kMaxReplyBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxReplyMembers = 64;
+// Arrays and objects nested deeper than this (the root object is 1) end the parse as an error: the
+// members go on to browsers, whose parsers do recurse.
+constexpr std::size_t kMaxReplyDepth = 16;
 
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
                                  rapidjson::kParseValidateEncodingFlag |
@@ -69,7 +73,7 @@ class ReplyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Repl
       object_names_.emplace_back();
       return true;
     }
-    if (!writer_.StartObject()) return false;
+    if (depth_ == kMaxReplyDepth || !writer_.StartObject()) return false;
     ++depth_;
     object_names_.emplace_back();
     return true;
@@ -102,7 +106,7 @@ class ReplyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Repl
 
   bool StartArray() {
     if (depth_ == 0) return false;  // the root must be an object
-    if (!writer_.StartArray()) return false;
+    if (depth_ == kMaxReplyDepth || !writer_.StartArray()) return false;
     ++depth_;
     return true;
   }

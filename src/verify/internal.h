@@ -107,8 +107,9 @@ class RequestJson {
 };
 
 // Parses `text` iteratively (no recursion, whatever the nesting), validating UTF-8, refusing
-// trailing garbage, duplicate object keys anywhere, and strings whose escapes decode to invalid
-// UTF-8 (a lone "\udc00" passes RapidJSON's own validation). Rules "request.json*".
+// arrays and objects nested more than kMaxJsonDepth deep (before parsing), trailing garbage,
+// duplicate object keys anywhere, and strings whose escapes decode to invalid UTF-8 (a lone
+// "\udc00" passes RapidJSON's own validation). Rules "request.json*".
 std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json);
 // The same into a plain document (tests).
 std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc);

@@ -1,8 +1,8 @@
-// Strict JSON for signature requests. The raw text is checked to be UTF-8 first; RapidJSON parses
-// it iteratively (its own stack, so a body of 100000 '[' cannot exhaust ours); the rest is checked
-// here, also iteratively: duplicate keys (RapidJSON keeps both, and which one a reader sees differs
-// between parsers - the classic way to make a verifier and a signer disagree) and strings whose
-// escapes decode to invalid UTF-8.
+// Strict JSON for signature requests. The raw text is checked first: UTF-8, and at most
+// kMaxJsonDepth levels of arrays and objects. RapidJSON then parses it iteratively (its own stack:
+// no recursion, whatever the input); the rest is checked here, also iteratively: duplicate keys
+// (RapidJSON keeps both, and which one a reader sees differs between parsers - the classic way to
+// make a verifier and a signer disagree) and strings whose escapes decode to invalid UTF-8.
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
@@ -63,6 +63,37 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
   return std::nullopt;
 }
 
+// Arrays and objects nested deeper than kMaxJsonDepth, found by one pass over the text before any
+// parsing: brackets are counted outside strings only (a '\' in a string escapes the next byte).
+// For well-formed JSON the count is exact; for anything else the parser refuses what this lets
+// through, so no body reaches it with more than kMaxJsonDepth levels either way.
+std::optional<Refusal> CheckDepth(std::string_view text) {
+  std::size_t depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    switch (text[i]) {
+      case '"':
+        for (++i; i < text.size() && text[i] != '"'; ++i) {
+          if (text[i] == '\\') ++i;
+        }
+        break;
+      case '[':
+      case '{':
+        if (++depth > kMaxJsonDepth) {
+          return Refuse("request.json.depth", "arrays and objects nested more than " +
+                                                  std::to_string(kMaxJsonDepth) + " deep");
+        }
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
 // What every body must pass before RapidJSON sees it. RapidJSON reads a NUL byte as the end of the
 // input, so "{...}\0anything" would parse as "{...}"; and its UTF-8 stream skips a byte order mark.
 // Neither belongs in a request body (a NUL is never valid JSON; inside strings it must be escaped).
@@ -74,7 +105,7 @@ std::optional<Refusal> CheckText(std::string_view text) {
     return Refuse("request.json", "not valid JSON: byte order mark");
   }
   if (!IsValidUtf8(text)) return Refuse("request.json", "not valid JSON: invalid UTF-8");
-  return std::nullopt;
+  return CheckDepth(text);
 }
 
 template <typename Document>

@@ -138,7 +138,7 @@ class PolicyVerifier {
   // The condition names seen so far, for the duplicate check, in memory on the stack for any policy
   // Fine Uploader sends (a dozen names). A short list is searched linearly (most names differ in
   // length, so most comparisons end at once); from kNamesInSet names on, a set takes over, so that
-  // a policy of thousands of conditions costs no quadratic time.
+  // even a policy of kMaxPolicyConditions conditions costs no quadratic time.
   static constexpr std::size_t kNamesInSet = 32;
   std::array<std::byte, 1024> names_buffer_;
   std::pmr::monotonic_buffer_resource names_memory_{names_buffer_.data(), names_buffer_.size()};
@@ -429,6 +429,11 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   const rapidjson::Value& conditions = root["conditions"];
   if (!conditions.IsArray()) {
     return Refuse("policy.conditions.not-array", "conditions is not an array");
+  }
+  if (conditions.Size() > kMaxPolicyConditions) {
+    return Refuse("policy.conditions.too-many",
+                  std::to_string(conditions.Size()) + " conditions, at most " +
+                      std::to_string(kMaxPolicyConditions) + " allowed");
   }
   if (auto refusal = CheckVersionShape(conditions)) return *refusal;
   if (auto refusal = CheckExpiration(root["expiration"])) return *refusal;

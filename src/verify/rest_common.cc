@@ -8,8 +8,6 @@
 namespace s3upload::verify::internal {
 namespace {
 
-constexpr std::uint32_t kMaxPartNumber = 10000;  // S3's limit
-
 bool IsUploadIdChar(char c) {
   return IsAlnum(c) || std::string_view("._~+/=-").find(c) != std::string_view::npos;
 }

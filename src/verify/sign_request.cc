@@ -1,6 +1,7 @@
 // The signature request as Fine Uploader sends it: one JSON body that is either {"headers": "..."}
 // (a REST string to sign) or a policy document. Here: strict JSON, the choice between the two, and
 // the version gate (protocol 11.2) that both paths pass first.
+#include <algorithm>
 #include <string>
 
 #include "s3upload/aws.h"
@@ -31,12 +32,28 @@ std::optional<Refusal> CheckRestCharacters(std::string_view headers) {
   return std::nullopt;
 }
 
+// Before anything splits the string into lines: bounded in bytes and in lines.
+std::optional<Refusal> CheckRestSize(std::string_view headers) {
+  if (headers.size() > kMaxRestStringBytes) {
+    return Refuse("rest.too-long", std::to_string(headers.size()) + " bytes, at most " +
+                                       std::to_string(kMaxRestStringBytes) + " allowed");
+  }
+  const std::size_t lines =
+      static_cast<std::size_t>(std::count(headers.begin(), headers.end(), '\n')) + 1;
+  if (lines > kMaxRestLines) {
+    return Refuse("rest.too-many-lines", std::to_string(lines) + " lines, at most " +
+                                             std::to_string(kMaxRestLines) + " allowed");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 }  // namespace internal
 
 Verdict VerifyRestStringToSign(std::string_view headers, SignatureVersion version,
                                const UploadRules& rules, const Caller& caller, TimePoint now) {
   if (auto refusal = internal::CheckVersionAllowed(version, rules)) return *refusal;
+  if (auto refusal = internal::CheckRestSize(headers)) return *refusal;
   if (auto refusal = internal::CheckRestCharacters(headers)) return *refusal;
   const std::string v4_start = std::string(aws::kSigV4Algorithm) + "\n";
   const bool v4_shape = headers.starts_with(v4_start);

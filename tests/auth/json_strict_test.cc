@@ -4,6 +4,7 @@
 #include <string>
 
 #include "auth/internal.h"
+#include "s3upload/auth.h"
 
 namespace s3upload::auth::internal {
 namespace {
@@ -48,9 +49,24 @@ TEST(JsonStrictTest, RefusesNulBomAndInvalidUtf8) {
   EXPECT_EQ(Parse(R"({"\ud800":1})"), JsonProblem::kSyntax);       // lone high surrogate
 }
 
-TEST(JsonStrictTest, DeepNestingDoesNotRecurse) {
-  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  EXPECT_EQ(Parse(deep), JsonProblem::kNone);
+std::string Arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(JsonStrictTest, NestingAtKMaxTokenJsonDepthIsParsedOneDeeperIsRefused) {
+  ASSERT_EQ(kMaxTokenJsonDepth, 16u);
+  EXPECT_EQ(Parse(Arrays(kMaxTokenJsonDepth)), JsonProblem::kNone);
+  EXPECT_EQ(Parse(Arrays(kMaxTokenJsonDepth + 1)), JsonProblem::kTooDeep);
+  EXPECT_EQ(Parse(R"({"s3u":{"content_types":[)" + Arrays(kMaxTokenJsonDepth - 3) + "]}}"),
+            JsonProblem::kNone);
+  EXPECT_EQ(Parse(R"({"s3u":{"content_types":[)" + Arrays(kMaxTokenJsonDepth - 2) + "]}}"),
+            JsonProblem::kTooDeep);
+  // Brackets in strings are text; an escaped quote does not end a string, an escaped backslash
+  // does not escape the quote after it.
+  EXPECT_EQ(Parse(R"({"a":"[[[[[[[[[[[[[[[[[[[[","b":"\"[[[[[[[[[[[[[[[[[[","c":"\\"})"),
+            JsonProblem::kNone);
+  EXPECT_EQ(Parse(R"({"c":"\\"})" + Arrays(kMaxTokenJsonDepth + 1)), JsonProblem::kTooDeep);
+  // Refused before parsing, however deep: no recursion, no parse at all.
+  EXPECT_EQ(Parse(std::string(100000, '[') + std::string(100000, ']')), JsonProblem::kTooDeep);
+  EXPECT_EQ(Parse(std::string(100000, '{')), JsonProblem::kTooDeep);
 }
 
 TEST(JsonStrictTest, Utf8Validation) {

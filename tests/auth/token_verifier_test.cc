@@ -444,6 +444,22 @@ TEST_F(TokenVerifierTest, DuplicateClaimKeyRefused) {
             "malformed token: payload repeats a key");
 }
 
+// Extra claims may nest up to kMaxTokenJsonDepth (the payload object is level 1); one level more
+// refuses the token before its JSON is parsed.
+TEST_F(TokenVerifierTest, JsonNestedDeeperThanKMaxTokenJsonDepthRefused) {
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  const std::string claims = R"({"aud":"uploads.example.com","exp":1700000300,"x":)";
+  EXPECT_EQ(Hs(claims + nested(kMaxTokenJsonDepth - 1) + "}"), "ok");
+  EXPECT_EQ(Hs(claims + nested(kMaxTokenJsonDepth) + "}"),
+            "malformed token: payload nested too deeply");
+  const std::string header = R"({"alg":"HS256","x":)";
+  EXPECT_EQ(Hs(kPayload, header + nested(kMaxTokenJsonDepth - 1) + "}"), "ok");
+  EXPECT_EQ(Hs(kPayload, header + nested(kMaxTokenJsonDepth) + "}"),
+            "malformed token: header nested too deeply");
+}
+
 TEST_F(TokenVerifierTest, PayloadNotJsonOrNotAnObject) {
   EXPECT_EQ(Hs("hello"), "malformed token: payload JSON");
   EXPECT_EQ(Hs(""), "malformed token: payload JSON");

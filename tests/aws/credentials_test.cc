@@ -15,6 +15,7 @@
 
 #include "aws/test_support.h"
 #include "s3upload/aws.h"
+#include "secure/vm_flags.h"
 
 namespace s3upload::aws {
 namespace {
@@ -328,30 +329,30 @@ TEST(SecretKeyTest, SelfMoveAssignmentKeepsTheSecret) {
   EXPECT_EQ(key.reveal(), kExampleSecret);
 }
 
-#if defined(__GLIBCXX__)
-// libstdc++ keeps strings of up to 15 bytes inline; moving such a string copies the bytes and
-// leaves them in the source's inline buffer. A moved-from SecretKey must not keep the secret
-// there. (Inspects the library's inline buffer, hence libstdc++ only.)
-TEST(SecretKeyTest, MovedFromShortSecretLeavesNoBytesBehind) {
-  constexpr std::size_t kInlineCapacity = 15;
-  const std::string secret = "shortsecret123";  // fits inline
-  ASSERT_LE(secret.size(), kInlineCapacity);
+// The bytes live in pages of their own (secure::SecureBuffer), whatever their length: a move hands
+// the pages over and leaves no copy behind (a std::string would keep a short secret in its inline
+// buffer), and the pages are out of core dumps.
+TEST(SecretKeyTest, LivesInSecureMemoryThatAMoveHandsOver) {
+  for (const std::string& secret : {std::string("shortsecret123"), std::string(kExampleSecret)}) {
+    SecretKey source{std::string(secret)};
+    const char* const buffer = source.reveal().data();
+    EXPECT_TRUE(source.storage().excluded_from_core_dumps());
+    const auto flags = secure_test::VmFlagsOf(buffer);
+    ASSERT_TRUE(flags.has_value());
+    EXPECT_TRUE(flags->contains("dd")) << "the secret's pages are not excluded from core dumps";
 
-  SecretKey source{std::string(secret)};
-  const char* const buffer = source.reveal().data();
-  const SecretKey moved(std::move(source));
-  EXPECT_EQ(moved.reveal(), secret);
-  ASSERT_EQ(source.reveal().data(), buffer);  // NOLINT(bugprone-use-after-move): still inline
-  EXPECT_EQ(std::string_view(buffer, kInlineCapacity), std::string(kInlineCapacity, '\0'));
+    const SecretKey moved(std::move(source));
+    EXPECT_EQ(moved.reveal().data(), buffer);
+    EXPECT_EQ(source.reveal().data(), nullptr);  // NOLINT(bugprone-use-after-move): under test
 
-  SecretKey assign_source{std::string(secret)};
-  const char* const assign_buffer = assign_source.reveal().data();
-  SecretKey target{std::string("x")};
-  target = std::move(assign_source);
-  EXPECT_EQ(target.reveal(), secret);
-  EXPECT_EQ(std::string_view(assign_buffer, kInlineCapacity), std::string(kInlineCapacity, '\0'));
+    SecretKey target{std::string("x")};
+    const char* const replaced = target.reveal().data();
+    SecretKey assign_source{std::string(secret)};
+    target = std::move(assign_source);
+    EXPECT_EQ(target.reveal(), secret);
+    EXPECT_FALSE(secure_test::IsMapped(replaced)) << "the replaced secret is still mapped";
+  }
 }
-#endif
 
 }  // namespace
 }  // namespace s3upload::aws

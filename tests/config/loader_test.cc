@@ -76,6 +76,14 @@ TEST(LoaderTest, TheExampleConfigurationLoads) {
   EXPECT_EQ(photos.success.presigned_get, seconds(900));
   EXPECT_EQ(photos.success.thumbnail, SuccessSettings::Thumbnail::kPresigned);
   EXPECT_FALSE(photos.success.webhook.has_value());
+  ASSERT_TRUE(photos.params.has_value());
+  EXPECT_EQ(photos.params->method, ParamsSettings::Method::kPost);
+  EXPECT_EQ(photos.params->key_template, "uploads/{user}/{uuid}{ext}");
+  EXPECT_EQ(photos.params->expires, seconds(300));
+  EXPECT_FALSE(photos.params->exact_size);
+  EXPECT_EQ(photos.params->success_action_status, "201");
+  EXPECT_TRUE(photos.params->success_action_redirects.empty());
+  EXPECT_EQ(photos.params->name_metadata, "filename");
   const verify::UploadRules& rules = photos.rules;
   EXPECT_EQ(rules.profile, "photos");
   EXPECT_EQ(rules.bucket, "mybucket");

@@ -546,6 +546,17 @@ TEST(ProfilesTest, Metadata) {
   EXPECT_TRUE(HasError(result, 15, 7, "unknown key \"max\" in section \"metadata\""));
 }
 
+// S3's limits are the largest values: 1024-byte keys, 2 KiB of user metadata.
+TEST(ProfilesTest, KeyLengthAndMetadataSizeAtMostS3s) {
+  EXPECT_EQ(RulesOf(ProfileYaml("    key: {max_length: 1024}\n")).key.max_length, 1024u);
+  EXPECT_TRUE(HasError(Load(ProfileYaml("    key: {max_length: 1025}\n")), 12, 23,
+                       "key.max_length: must be between 1 and 1024, got 1025"));
+  EXPECT_EQ(RulesOf(ProfileYaml("    metadata: {max_size: 2KiB}\n")).max_metadata_bytes, 2048u);
+  EXPECT_EQ(RulesOf(ProfileYaml("    metadata: {max_size: 0}\n")).max_metadata_bytes, 0u);
+  EXPECT_TRUE(HasError(Load(ProfileYaml("    metadata: {max_size: 2049}\n")), 12, 26,
+                       "metadata.max_size: must be between 0 and 2048 bytes, got 2049"));
+}
+
 TEST(ProfilesTest, StorageClassesAndEncryption) {
   LoadResult result =
       Load(ProfileYaml("    storage_classes: [standard]\n"

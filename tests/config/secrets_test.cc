@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "config/test_support.h"
+#include "secure/vm_flags.h"
 
 namespace s3upload::config::internal {
 namespace {
@@ -22,7 +23,7 @@ std::string ReadOk(const std::string& path) {
   SecretBuffer buffer;
   Status status = ReadSecretFile(path, buffer);
   EXPECT_TRUE(status.ok()) << status.message();
-  return buffer.value();
+  return std::string(buffer.view());
 }
 
 TEST(ReadSecretFileTest, Mode0600IsAccepted) {
@@ -47,7 +48,7 @@ TEST(ReadSecretFileTest, Mode0644IsRefusedNamingTheFileAndTheFix) {
   EXPECT_NE(status.message().find("mode 0644"), std::string::npos) << status.message();
   EXPECT_NE(status.message().find("chmod 600 " + path), std::string::npos) << status.message();
   EXPECT_EQ(status.message().find(kSecret), std::string::npos);
-  EXPECT_TRUE(buffer.value().empty());
+  EXPECT_TRUE(buffer.empty());
 }
 
 TEST(ReadSecretFileTest, WritableByOthersIsRefusedToo) {
@@ -111,7 +112,7 @@ TEST(ReadSystemdCredentialTest, ReadsFromCredentialsDirectory) {
   Status status = ReadSystemdCredential(
       "aws-signing-secret", MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}), buffer);
   ASSERT_TRUE(status.ok()) << status.message();
-  EXPECT_EQ(buffer.value(), kSecret);
+  EXPECT_EQ(buffer.view(), kSecret);
   // A trailing slash in the directory is fine.
   ASSERT_TRUE(ReadSystemdCredential("aws-signing-secret",
                                     MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path() + "/"}}),
@@ -154,7 +155,7 @@ TEST(ReadSecretEnvTest, ReadsTheVariable) {
   ASSERT_TRUE(
       ReadSecretEnv("MY_SECRET", MapEnvironment({{"MY_SECRET", std::string(kSecret)}}), buffer)
           .ok());
-  EXPECT_EQ(buffer.value(), kSecret);
+  EXPECT_EQ(buffer.view(), kSecret);
 }
 
 TEST(ReadSecretEnvTest, UnsetAndBadNames) {
@@ -174,12 +175,54 @@ TEST(ProcessEnvironmentTest, LooksUpTheRealEnvironment) {
   EXPECT_EQ(ProcessEnvironment("S3US_CONFIG_TEST_VARIABLE"), std::nullopt);
 }
 
+// secret_env from the real environment: taken out of it (the bytes zeroed in place, which is what
+// /proc/<pid>/environ shows; tests/secure/process_test.cc checks that file itself) and served from
+// secure memory at the next reload.
+TEST(ReadSecretEnvTest, TheProcessEnvironmentIsScrubbedAndTheValueKeptForReloads) {
+  constexpr const char* kName = "S3US_CONFIG_TEST_ENV_SECRET";
+  ASSERT_EQ(::setenv(kName, std::string(kSecret).c_str(), 1), 0);
+  SecretBuffer buffer;
+  ASSERT_TRUE(ReadSecretEnv(kName, ProcessEnvironment, buffer).ok());
+  EXPECT_EQ(buffer.view(), kSecret);
+  EXPECT_STREQ(std::getenv(kName), "") << "the secret is still in the environment";
+
+  SecretBuffer reloaded;
+  ASSERT_TRUE(ReadSecretEnv(kName, ProcessEnvironment, reloaded).ok());
+  EXPECT_EQ(reloaded.view(), kSecret);
+  EXPECT_EQ(ProcessEnvironment(kName), std::string(kSecret));
+  ::unsetenv(kName);
+}
+
+TEST(ReadSecretEnvTest, AnotherLookupLeavesTheProcessEnvironmentAlone) {
+  constexpr const char* kName = "S3US_CONFIG_TEST_ENV_OTHER";
+  ASSERT_EQ(::setenv(kName, "the process's own value", 1), 0);
+  SecretBuffer buffer;
+  ASSERT_TRUE(ReadSecretEnv(kName, MapEnvironment({{kName, std::string(kSecret)}}), buffer).ok());
+  EXPECT_EQ(buffer.view(), kSecret);
+  EXPECT_STREQ(std::getenv(kName), "the process's own value");
+  ::unsetenv(kName);
+}
+
+TEST(SecretBufferTest, HoldsTheSecretInSecureMemory) {
+  TempDir dir;
+  SecretBuffer buffer;
+  ASSERT_TRUE(ReadSecretFile(dir.Write("s", kSecret, 0600), buffer).ok());
+  const auto flags = secure_test::VmFlagsOf(buffer.view().data());
+  ASSERT_TRUE(flags.has_value());
+  EXPECT_TRUE(flags->contains("dd")) << "a secret read from a file is not excluded from core dumps";
+  std::string text(kSecret);
+  buffer.Assign(text);
+  const auto assigned = secure_test::VmFlagsOf(buffer.view().data());
+  ASSERT_TRUE(assigned.has_value());
+  EXPECT_TRUE(assigned->contains("dd"));
+}
+
 std::string Normalised(std::string text) {
   SecretBuffer buffer;
   buffer.Assign(text);
   EXPECT_TRUE(text.empty());
   Status status = NormaliseSecret(buffer);
-  return status.ok() ? buffer.value() : "error: " + status.message();
+  return status.ok() ? std::string(buffer.view()) : "error: " + status.message();
 }
 
 TEST(NormaliseSecretTest, StripsOneTrailingNewline) {
@@ -207,7 +250,7 @@ TEST(SecretBufferTest, ToSecretKeyKeepsTheBytes) {
   aws::SecretKey key = buffer.ToSecretKey();
   EXPECT_EQ(key.reveal(), kSecret);
   buffer.Wipe();
-  EXPECT_TRUE(buffer.value().empty());
+  EXPECT_TRUE(buffer.empty());
   EXPECT_EQ(key.reveal(), kSecret);
 }
 
@@ -238,14 +281,14 @@ TEST_F(ReadConfiguredSecretTest, EachSource) {
   TempDir dir;
   dir.Write("s", std::string(kSecret) + "\n", 0600);
   ASSERT_TRUE(Read("secret_file: s\n", MapEnvironment({}), dir.path())) << Errors();
-  EXPECT_EQ(secret_.value(), kSecret);
+  EXPECT_EQ(secret_.view(), kSecret);
   ASSERT_TRUE(
       Read("secret_credential: s\n", MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}})))
       << Errors();
-  EXPECT_EQ(secret_.value(), kSecret);
+  EXPECT_EQ(secret_.view(), kSecret);
   ASSERT_TRUE(Read("url: x\nsecret_env: V\n", MapEnvironment({{"V", std::string(kSecret)}})))
       << Errors();
-  EXPECT_EQ(secret_.value(), kSecret);
+  EXPECT_EQ(secret_.view(), kSecret);
   EXPECT_TRUE(diag_.empty());
 }
 
@@ -261,7 +304,7 @@ TEST_F(ReadConfiguredSecretTest, NoneOrSeveral) {
 
 TEST_F(ReadConfiguredSecretTest, AFailedReadLeavesNothingBehindAndShowsNothing) {
   EXPECT_FALSE(Read("secret_env: V\n", MapEnvironment({{"V", std::string(kSecret) + "\nmore"}})));
-  EXPECT_TRUE(secret_.value().empty());
+  EXPECT_TRUE(secret_.empty());
   const std::string errors = Errors();
   EXPECT_EQ(errors.find(kSecret), std::string::npos) << errors;
   EXPECT_NE(errors.find("f.yaml:1:13: webhook \"w\": secret_env: the secret contains a control"),

@@ -7,6 +7,9 @@
 //   S3US_E2E_BROWSER_ENDPOINT where the page uploads to, e.g. http://demo-uploads.localhost:7580
 //   S3US_E2E_RESPONDER_LOG, S3US_E2E_NGINX_ACCESS_LOG   logs checked at the end
 //   S3US_E2E_APACHE_ERROR_LOG, S3US_E2E_APACHE_ACCESS_LOG
+//   S3US_E2E_TOKEN_URL        the page behind the nginx whose responder takes bearer tokens
+//   S3US_E2E_JWT_SECRET       that responder's HS256 secret (token.test.mjs mints with it)
+//   S3US_E2E_TOKEN_RESPONDER_PID, S3US_E2E_TOKEN_RESPONDER_LOG
 //   S3US_E2E_SCREENSHOT       where to save the screenshot of the page (PNG)
 //   S3US_E2E_PYTHON           python3 with boto3 (default python3), for bucket.py
 //   S3US_RGW_ENDPOINT, S3US_RGW_AK, S3US_RGW_SK   radosgw, path-style, for bucket.py
@@ -53,8 +56,17 @@ export async function launchBrowser() {
 }
 
 // The demo page with signature version `version`, and a record of every response it got.
-export async function openDemo(browser, pageUrl, version) {
+// `settings` are added to the page's window.S3US_DEMO (as if /config.js had them): the demo.js
+// options `token` and `keyPrefix`, which an application would put into its page.
+export async function openDemo(browser, pageUrl, version, { settings } = {}) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 780 } });
+  if (settings) {
+    await context.route((url) => url.pathname === '/config.js', async (route) => {
+      const response = await route.fetch();
+      const body = `${await response.text()}\nObject.assign(window.S3US_DEMO, ${JSON.stringify(settings)});\n`;
+      await route.fulfill({ response, body });
+    });
+  }
   const page = await context.newPage();
   const responses = [];
   const problems = [];
@@ -75,7 +87,7 @@ export async function openDemo(browser, pageUrl, version) {
   url.searchParams.set('signature', String(version));
   await page.goto(url.href);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
-  return { context, page, responses, problems };
+  return { context, page, responses, problems, keyPrefix: settings?.keyPrefix ?? '' };
 }
 
 // Chooses files in Fine Uploader's file input: {name, path} (large, from disk) or

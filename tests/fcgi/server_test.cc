@@ -1,7 +1,9 @@
 // The FastCGI server with a fake handler, driven by a minimal FastCGI client written here: param
 // mapping, body limits, keep-alive connections that must not pin worker threads, peers that never
-// speak, idle timeouts, and stopping while idle or with a request in flight.
+// speak, idle timeouts, many clients and bursts of connections on few threads, and stopping while
+// idle, with a request in flight or with one that has just arrived.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "s3upload/fcgi.h"
+#include "s3upload/log.h"
 
 namespace s3upload::fcgi {
 namespace {
@@ -143,6 +146,11 @@ class RecordingHandler final : public RequestHandler {
     http::Response response = http::JsonResponse(
         200, "{\"body_bytes\":" + std::to_string(request.body.size()) +
                  ",\"too_large\":" + (request.body_too_large ? "true" : "false") + "}");
+    if (request.path == "/many-fields") {
+      for (int i = 0; i < 40; ++i) {
+        response.log_fields.emplace_back("f" + std::to_string(i), "v" + std::to_string(i));
+      }
+    }
     return response;
   }
   http::Request last() {
@@ -370,6 +378,151 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   runner_.join();
   server_.reset();
   EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+}
+
+// The request's line carries the server's own fields, then every one of the response's, however
+// many.
+TEST_F(ServerTest, TheLogLineCarriesEveryFieldOfTheResponse) {
+  const int captured = ::memfd_create("log", MFD_CLOEXEC);
+  ASSERT_GE(captured, 0);
+  log::SetOutputFd(captured);
+  Start(1);
+  FcgiClient client(path_);
+  const std::string response = client.Request({{"REQUEST_METHOD", "GET"},
+                                               {"DOCUMENT_URI", "/many-fields"},
+                                               {"REMOTE_USER", "alice"},
+                                               {"REQUEST_ID", "id-1"}});
+  log::SetOutputFd(STDERR_FILENO);
+  EXPECT_NE(response.find("Status: 200"), std::string::npos);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n;
+       (n = ::pread(captured, buffer, sizeof buffer, static_cast<off_t>(out.size()))) > 0;) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(captured);
+  const std::string expected =
+      " level=info msg=request id=id-1 method=GET path=/many-fields status=200 ";
+  const std::size_t start = out.find(expected);
+  ASSERT_NE(start, std::string::npos) << out;
+  const std::string line = out.substr(start, out.find('\n', start) - start);
+  EXPECT_NE(line.find(" duration_ms="), std::string::npos) << line;
+  std::string fields = " user=alice";
+  for (int i = 0; i < 40; ++i) fields += " f" + std::to_string(i) + "=v" + std::to_string(i);
+  EXPECT_TRUE(line.ends_with(fields)) << line;
+}
+
+// A request that has fully arrived when Stop() comes is still answered, even though every worker
+// is busy at that moment.
+TEST_F(ServerTest, StopAnswersARequestThatHasAlreadyArrived) {
+  Start(1);
+  FcgiClient waiting(path_);
+  ASSERT_NE(waiting.Request(Get("/first"), "", /*keep=*/true).find("Status: 200"),
+            std::string::npos);
+  std::string slow_response;
+  std::thread slow([&] {
+    FcgiClient client(path_);
+    slow_response = client.Request(Get("/slow"));
+  });
+  handler_.WaitForSlowRequest();
+  // The kept connection's next request arrives while the only worker is busy.
+  waiting.Begin(/*keep_connection=*/true);
+  waiting.Params(Get("/waiting"));
+  waiting.Stdin("", true);
+  std::this_thread::sleep_for(100ms);  // sequencing only: the request is in the socket buffer
+  server_->Stop();
+  handler_.ReleaseSlowRequest();
+  EXPECT_NE(waiting.ReadResponse().find("Status: 200"), std::string::npos);
+  slow.join();
+  runner_.join();
+  server_.reset();
+  EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+  EXPECT_TRUE(run_status_ok_);
+}
+
+TEST_F(ServerTest, StopBeforeRunReturnsAtOnce) {
+  path_ = (std::filesystem::temp_directory_path() /
+           ("s3us-fcgi-" + std::to_string(::getpid()) + "-early.sock"))
+              .string();
+  auto socket = OpenListenSpec("unix:" + path_);
+  ASSERT_TRUE(socket.ok()) << socket.status().message();
+  Server server(std::move(*socket), ServerOptions{}, handler_);
+  server.Stop();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(server.Run().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+// Many kept-alive clients at once on few threads: every request is answered, on its own connection
+// (each connection is only ever served by one worker at a time, whichever epoll wakes).
+TEST_F(ServerTest, ManyKeptAliveClientsOnFewThreadsAreAllServed) {
+  Start(3);
+  constexpr int kClients = 24;
+  constexpr int kRequests = 40;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  clients.reserve(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      FcgiClient client(path_);
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string body = std::to_string(c) + "/" + std::to_string(i);
+        const std::string response =
+            client.Request({{"REQUEST_METHOD", "POST"},
+                            {"DOCUMENT_URI", "/k"},
+                            {"CONTENT_LENGTH", std::to_string(body.size())}},
+                           body, /*keep=*/true);
+        if (response.find("\"body_bytes\":" + std::to_string(body.size())) != std::string::npos) {
+          ++answered;
+        }
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(answered.load(), kClients * kRequests);
+  EXPECT_EQ(handler_.calls(), kClients * kRequests);
+}
+
+// More new connections at once than one worker accepts in a batch: all are served. (Kept alive:
+// closing a connection makes libfcgi wait for the peer to close too, which this client only does
+// at the end.)
+TEST_F(ServerTest, ABurstOfNewConnectionsIsServed) {
+  Start(2);
+  constexpr int kConnections = 100;
+  std::vector<std::unique_ptr<FcgiClient>> burst;
+  for (int i = 0; i < kConnections; ++i) {
+    burst.push_back(std::make_unique<FcgiClient>(path_));
+    ASSERT_TRUE(burst.back()->connected()) << i;
+  }
+  for (auto& client : burst) {
+    client->Begin(/*keep_connection=*/true);
+    client->Params(Get("/burst"));
+    client->Stdin("", true);
+  }
+  int answered = 0;
+  for (auto& client : burst) {
+    if (client->ReadResponse().find("Status: 200") != std::string::npos) ++answered;
+  }
+  EXPECT_EQ(answered, kConnections);
+}
+
+// Idle connections expire while others keep the workers busy: the housekeeping never closes a
+// connection in use, and a connection used often enough is never closed.
+TEST_F(ServerTest, IdleTimeoutClosesOnlyIdleConnections) {
+  Start(2, /*idle_timeout=*/300ms);
+  FcgiClient idle(path_);
+  ASSERT_NE(idle.Request(Get("/x"), "", true).find("Status: 200"), std::string::npos);
+  FcgiClient busy(path_);
+  const auto until = std::chrono::steady_clock::now() + 1500ms;
+  int requests = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_NE(busy.Request(Get("/busy"), "", true).find("Status: 200"), std::string::npos)
+        << requests;
+    ++requests;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(idle.PeerClosed());
 }
 
 TEST(OpenListenSpec, RejectsMalformedSpecs) {

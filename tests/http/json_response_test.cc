@@ -53,6 +53,7 @@ TEST(ReasonPhrase, KnownAndUnknown) {
   EXPECT_EQ(ReasonPhrase(405), "Method Not Allowed");
   EXPECT_EQ(ReasonPhrase(413), "Payload Too Large");
   EXPECT_EQ(ReasonPhrase(422), "Unprocessable Content");
+  EXPECT_EQ(ReasonPhrase(431), "Request Header Fields Too Large");
   EXPECT_EQ(ReasonPhrase(299), "Unknown");
 }
 

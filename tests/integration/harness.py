@@ -823,11 +823,12 @@ class Responder:
       files: {name: text} written (mode 0600) beside the config, e.g. a webhook secret file; if
              the config names SERVER_SECRET_FILE and files does not, it gets `secret` too
       threads None: no --threads (the config's server.threads applies)
+      user: (uid, gid) to run it as (we must be root); its folder and files are given to it
     Starts at construction; a context manager that stops it (and checks for sanitizer reports).
     """
 
     def __init__(self, config_yaml, secret=None, threads=4, extra_args=(), listen=None,
-                 env=None, start_timeout=10.0, files=None):
+                 env=None, start_timeout=10.0, files=None, user=None):
         if not Path(BINARY).exists():
             raise RuntimeError(f"responder binary {BINARY} not found: build it (scripts/build asan)"
                                f" or set S3US_BINARY")
@@ -854,9 +855,14 @@ class Responder:
             self.args += ["--threads", str(threads)]
         self.args += list(extra_args)
         self._log_file = open(self.log_path, "wb")
+        as_user = {}
+        if user is not None:
+            for path in [self.dir, *self.dir.iterdir()]:
+                os.chown(path, user[0], user[1])
+            as_user = dict(user=user[0], group=user[1], extra_groups=[])
         self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
                                         stdout=self._log_file, stderr=self._log_file,
-                                        env=responder_env(env), cwd=str(self.dir))
+                                        env=responder_env(env), cwd=str(self.dir), **as_user)
         _track(self.process)
         self._stopped = False
         self.returncode = None

@@ -118,6 +118,11 @@ def common_files(socket_path, origin=ORIGIN):
     }
 
 
+# The last line of the example site's basic-auth variant: REMOTE_USER is the auth_basic user only
+# where the site says so (without it, empty: the responder's remote_user routes answer 401).
+BASIC_VARIANT_END = "# set $s3_upload_signer_user $remote_user;"
+
+
 def example_site(port, root, variant=None, htpasswd=None, auth_url=None):
     """nginx/example-site.conf on 127.0.0.1:<port>, with `root`; variant "basic" or
     "auth_request" uncomments that authentication block."""
@@ -127,7 +132,7 @@ def example_site(port, root, variant=None, htpasswd=None, auth_url=None):
          f"    listen 127.0.0.1:{port};\n    server_name uploads.example.com;\n\n    # The page"),
         ("root /var/www/uploads;", f"root {root};")])
     if variant == "basic":
-        text = uncomment(text, "# auth_basic \"Uploads\";", "# auth_basic_user_file")
+        text = uncomment(text, "# auth_basic \"Uploads\";", BASIC_VARIANT_END)
         text = text.replace("/etc/nginx/uploads.htpasswd;", f"{htpasswd};", 1)
     elif variant == "auth_request":
         text = uncomment(text, "# auth_request /_s3_upload_signer_auth;", "#     internal;")
@@ -780,7 +785,7 @@ class ExampleSiteTest(SiteCase):
                 "/etc/letsencrypt/live/uploads.example.com/privkey.pem", str(tmp / "key.pem"))
             variants = {
                 "as shipped": site,
-                "basic": uncomment(site, "# auth_basic \"Uploads\";", "# auth_basic_user_file"),
+                "basic": uncomment(site, "# auth_basic \"Uploads\";", BASIC_VARIANT_END),
                 "auth_request": uncomment(
                     uncomment(site, "# auth_request /_s3_upload_signer_auth;", "#     internal;"),
                     "#     proxy_pass http://127.0.0.1:8000/auth/check;", "# }"),

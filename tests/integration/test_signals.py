@@ -141,7 +141,7 @@ class StopTest(unittest.TestCase):
         self._assert_quick_clean_exit(signal.SIGINT)
 
     def test_sigterm_right_after_start(self):
-        # Before any request: the idle workers and the dispatcher must all wake up.
+        # Before any request: every idle worker must wake up.
         r = Responder(profile_yaml(), threads=8)
         started = time.monotonic()
         r.send_signal(signal.SIGTERM)

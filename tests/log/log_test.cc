@@ -63,6 +63,37 @@ TEST_F(CapturedLog, OneLineWithLevelMessageAndFields) {
   EXPECT_EQ(out[4], '-');  // starts with a timestamp
 }
 
+TEST_F(CapturedLog, FieldViewsMakeTheSameLine) {
+  const std::string detail = "say \"hi\"";
+  const FieldView fields[] = {{"status", "500"}, {"detail", detail}};
+  Write(Level::kError, "request", fields);
+  Write(Level::kError, "request", {{"status", "500"}, {"detail", detail}});
+  const std::string out = Drain();
+  const std::size_t first_end = out.find('\n');
+  ASSERT_NE(first_end, std::string::npos);
+  const std::string first = out.substr(0, first_end + 1);
+  const std::string second = out.substr(first_end + 1);
+  EXPECT_NE(first.find(R"( level=error msg=request status=500 detail="say \"hi\"")"
+                       "\n"),
+            std::string::npos)
+      << first;
+  // Everything after the timestamp ("2024-05-01T12:00:00.123Z") is the same.
+  EXPECT_EQ(first.substr(24), second.substr(24));
+}
+
+// A long line (a long detail) goes out whole; the next, short one is unaffected by it.
+TEST_F(CapturedLog, LongLinesAreWrittenWhole) {
+  Write(Level::kInfo, "long", {{"detail", std::string(100'000, 'y')}});
+  Write(Level::kInfo, "short", {{"k", "v"}});
+  const std::string out = Drain();
+  const std::size_t first_end = out.find('\n');
+  ASSERT_NE(first_end, std::string::npos);
+  EXPECT_NE(out.find(" level=info msg=long detail=" + std::string(100'000, 'y') + "\n"),
+            std::string::npos);
+  EXPECT_NE(out.find(" level=info msg=short k=v\n", first_end), std::string::npos);
+  EXPECT_EQ(out.find('\n', first_end + 1), out.size() - 1);
+}
+
 TEST_F(CapturedLog, ConcurrentLinesNeverInterleave) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {

@@ -147,27 +147,30 @@ TEST(ParseReplyObjectTest, AtMost64KiBOfBody) {
   EXPECT_EQ(Parse(std::string(kCap + 1, ' ')), std::nullopt);
 }
 
-TEST(ParseReplyObjectTest, DeepNestingNeedsNoDeepStack) {
-  // Parsing and re-serialising are both iterative: 30000 levels run on the heap.
-  const std::size_t depth = 30000;
-  const std::string nested = std::string(depth, '[') + std::string(depth, ']');
-  const std::optional<ReplyMembers> members = Parse("{\"a\":" + nested + "}");
+TEST(ParseReplyObjectTest, AtMost16LevelsOfNesting) {
+  // The root object is level 1: a member value may open 15 more.
+  const std::string nested15 = std::string(15, '[') + std::string(15, ']');
+  const std::optional<ReplyMembers> members = Parse("{\"a\":" + nested15 + "}");
   ASSERT_TRUE(members.has_value());
-  EXPECT_EQ(members->at(0).second, nested);
-  EXPECT_EQ(Parse("{\"a\":" + std::string(depth, '[') + "}"), std::nullopt);
-  std::string objects;
-  for (std::size_t i = 0; i < 10000; ++i) objects += "{\"k\":";
-  objects += "1" + std::string(10000, '}');
-  const std::optional<ReplyMembers> deep_objects = Parse("{\"a\":" + objects + "}");
+  EXPECT_EQ(members->at(0).second, nested15);
+  EXPECT_EQ(Parse("{\"a\":[" + nested15 + "]}"), std::nullopt);
+  std::string objects15;
+  for (int i = 0; i < 15; ++i) objects15 += "{\"k\":";
+  objects15 += "1" + std::string(15, '}');
+  const std::optional<ReplyMembers> deep_objects = Parse("{\"a\":" + objects15 + "}");
   ASSERT_TRUE(deep_objects.has_value());
-  EXPECT_EQ(deep_objects->at(0).second, objects);
+  EXPECT_EQ(deep_objects->at(0).second, objects15);
+  EXPECT_EQ(Parse("{\"a\":{\"k\":" + objects15 + "}}"), std::nullopt);
+  // Far deeper bodies end at level 17, without a deep stack.
+  EXPECT_EQ(Parse("{\"a\":" + std::string(30000, '[') + std::string(30000, ']') + "}"),
+            std::nullopt);
 }
 
 // Members are passed on to a browser: markup characters and JavaScript line separators come out
 // escaped, meaning the same JSON.
 TEST(ParseReplyObjectTest, EscapesMarkupAndLineSeparatorsInValues) {
-  const auto members =
-      ParseReplyObject("{\"name\":\"<img src=x onerror=alert(1)>&\xe2\x80\xa8\xe2\x80\xa9\",\"n\":[\"<\"]}");
+  const auto members = ParseReplyObject(
+      "{\"name\":\"<img src=x onerror=alert(1)>&\xe2\x80\xa8\xe2\x80\xa9\",\"n\":[\"<\"]}");
   ASSERT_TRUE(members);
   ASSERT_EQ(members->size(), 2u);
   EXPECT_EQ((*members)[0].second,

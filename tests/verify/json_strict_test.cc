@@ -1,5 +1,5 @@
-// Strict JSON: syntax, encoding, trailing garbage, duplicate keys, deep nesting - all refused with
-// a "request." rule, before any rule about content runs.
+// Strict JSON: syntax, encoding, trailing garbage, duplicate keys, nesting over kMaxJsonDepth - all
+// refused with a "request." rule, before any rule about content runs.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -91,23 +91,54 @@ TEST(JsonStrictTest, RefusesDuplicateKeysAtAnyDepth) {
   EXPECT_EQ(JsonRule(R"({"a":1,"A":2})"), "<accepted>");  // JSON keys are case-sensitive
 }
 
-TEST(JsonStrictTest, DeepNestingIsRefusedWithoutCrashing) {
+std::string Arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(JsonStrictTest, NestingAtTheDepthLimitIsParsedOneDeeperIsRefused) {
+  ASSERT_EQ(kMaxJsonDepth, 8u);
+  EXPECT_EQ(JsonRule(Arrays(kMaxJsonDepth)), "<accepted>");
+  EXPECT_EQ(JsonRule(Arrays(kMaxJsonDepth + 1)), "request.json.depth");
+  // Objects and arrays count alike.
+  const std::string mixed8 = R"({"a":[{"b":[{"c":[{"d":[]}]}]}]})";
+  EXPECT_EQ(JsonRule(mixed8), "<accepted>");
+  EXPECT_EQ(JsonRule(R"({"a":[{"b":[{"c":[{"d":[{}]}]}]}]})"), "request.json.depth");
+  // Depth is nesting, not the number of containers.
+  std::string wide = "[";
+  for (int i = 0; i < 1000; ++i) wide += Arrays(kMaxJsonDepth - 1) + ",";
+  wide += "[]]";
+  EXPECT_EQ(JsonRule(wide), "<accepted>");
+  // Brackets inside strings, after escaped quotes and backslashes, are text.
+  EXPECT_EQ(JsonRule(R"({"a":"[[[[[[[[[[{{{{{{{{{{","b":"\"[[[[[[[[[[","c":"\\","d":[]})"),
+            "<accepted>");
+  EXPECT_EQ(JsonRule(R"({"a":"\\"})" + Arrays(kMaxJsonDepth + 1)), "request.json.depth");
+  // An unterminated string hides what follows from the count; the parser refuses it.
+  EXPECT_EQ(JsonRule("{\"a\":\"" + std::string(100, '[')), "request.json");
+}
+
+TEST(JsonStrictTest, DepthIsRefusedBeforeParsingWhateverTheBody) {
   const std::size_t depth = 100000;
-  EXPECT_EQ(BodyRule(std::string(depth, '[')), "request.json");
-  EXPECT_EQ(BodyRule(std::string(depth, '[') + std::string(depth, ']')), "request.not-object");
+  EXPECT_EQ(BodyRule(std::string(depth, '[')), "request.json.depth");
+  EXPECT_EQ(BodyRule(Arrays(depth)), "request.json.depth");
   std::string objects;
   for (std::size_t i = 0; i < depth; ++i) objects += "{\"a\":";
-  EXPECT_EQ(BodyRule(objects + "1" + std::string(depth, '}')), "policy.document.fields");
-  EXPECT_EQ(BodyRule(objects), "request.json");
-  // Deep inside a policy: well-formed JSON, refused by the policy rules.
-  const std::string deep_condition =
-      "{\"expiration\":\"2024-05-01T12:05:00.000Z\",\"conditions\":[" + std::string(depth, '[') +
-      std::string(depth, ']') + "]}";
-  EXPECT_EQ(RuleOf(VerifySignRequest(deep_condition, SignatureVersion::kV2, DocRules(), {}, Now())),
-            "policy.condition.array");
-  // Duplicate keys at the bottom of a deep structure are still found.
+  EXPECT_EQ(BodyRule(objects + "1" + std::string(depth, '}')), "request.json.depth");
+  EXPECT_EQ(BodyRule(objects), "request.json.depth");
+  // Duplicate keys at the bottom of a deep structure: the depth is what is refused.
   EXPECT_EQ(BodyRule(std::string(depth, '[') + R"({"a":1,"a":2})" + std::string(depth, ']')),
-            "request.json.duplicate-key");
+            "request.json.depth");
+  // Inside a policy: the document (1) and its conditions (2) leave 6 levels for a condition; at
+  // the limit the policy rules judge it, one deeper the body is not parsed.
+  const auto policy = [](std::size_t condition_depth) {
+    return "{\"expiration\":\"2024-05-01T12:05:00.000Z\",\"conditions\":[" +
+           Arrays(condition_depth) + "]}";
+  };
+  EXPECT_EQ(RuleOf(VerifySignRequest(policy(kMaxJsonDepth - 2), SignatureVersion::kV2, DocRules(),
+                                     {}, Now())),
+            "policy.condition.array");
+  EXPECT_EQ(RuleOf(VerifySignRequest(policy(kMaxJsonDepth - 1), SignatureVersion::kV2, DocRules(),
+                                     {}, Now())),
+            "request.json.depth");
+  EXPECT_EQ(RuleOf(VerifySignRequest(policy(depth), SignatureVersion::kV2, DocRules(), {}, Now())),
+            "request.json.depth");
 }
 
 TEST(JsonStrictTest, TopLevelMustBeAnObject) {

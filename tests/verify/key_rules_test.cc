@@ -19,6 +19,12 @@ KeyRules Any() {
   return rules;
 }
 
+std::string Repeat(std::string_view text, std::size_t times) {
+  std::string out;
+  for (std::size_t i = 0; i < times; ++i) out += text;
+  return out;
+}
+
 TEST(KeyRulesTest, AlwaysOnRules) {
   const KeyRules any = Any();
   struct Case {
@@ -31,7 +37,10 @@ TEST(KeyRulesTest, AlwaysOnRules) {
       {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80.jpg", "<accepted>"},  // é € 😀
       {"a..b/c.d", "<accepted>"},
       {"", "key.empty"},
-      {std::string(1025, 'a'), "key.too-long"},
+      {std::string(kMaxKeyBytes, 'a'), "<accepted>"},
+      {std::string(kMaxKeyBytes + 1, 'a'), "key.too-long"},
+      {Repeat("\xc3\xa9", kMaxKeyBytes / 2), "<accepted>"},  // bytes are counted, not characters
+      {Repeat("\xc3\xa9", kMaxKeyBytes / 2) + "a", "key.too-long"},
       {"\xc0\xae\xc0\xae/x", "key.utf8"},  // overlong '.'
       {"\xe0\x80\xaf", "key.utf8"},        // overlong '/'
       {"\xed\xa0\x80", "key.utf8"},        // surrogate U+D800

@@ -217,26 +217,54 @@ TEST(PolicyVerifierTest, SizeRangeBoundaries) {
 TEST(PolicyVerifierTest, RepeatedConditionNamesAreFoundInShortAndLongPolicies) {
   UploadRules rules = DocRules();
   std::string metadata;
-  for (int i = 0; i < 100; ++i) {
+  // 11 conditions of kPolicyV2 and 50 more: long, and still within kMaxPolicyConditions.
+  for (int i = 0; i < 50; ++i) {
     rules.metadata_names.push_back("m" + std::to_string(i));
     metadata.append(R"({"x-amz-meta-m)").append(std::to_string(i)).append(R"(":"v"},)");
   }
-  rules.max_metadata_bytes = 100000;
   const std::string head = R"({"acl":"public-read"},)";
   const std::string many = Replace(kPolicyV2, head, head + metadata);
   EXPECT_EQ(RuleOf(Policy(many, SignatureVersion::kV2, rules)), "<accepted>");
-  for (const int repeated : {0, 5, 30, 31, 32, 33, 99}) {
+  for (const int repeated : {0, 5, 30, 31, 32, 33, 49}) {
     std::string again = head;
     again.append(metadata).append(R"({"X-Amz-Meta-M)").append(std::to_string(repeated));
     again.append(R"(":"w"},)");
-    EXPECT_EQ(RuleOf(Policy(Replace(many, head, again), SignatureVersion::kV2, rules)),
+    EXPECT_EQ(RuleOf(Policy(Replace(kPolicyV2, head, again), SignatureVersion::kV2, rules)),
               "policy.condition.duplicate")
         << repeated;
   }
   // The acl, the very first name, repeated at the end of a long policy.
   const std::string acl_again = head + metadata.append(R"({"ACL":"private"},)");
-  EXPECT_EQ(RuleOf(Policy(Replace(many, head, acl_again), SignatureVersion::kV2, rules)),
+  EXPECT_EQ(RuleOf(Policy(Replace(kPolicyV2, head, acl_again), SignatureVersion::kV2, rules)),
             "policy.condition.duplicate");
+}
+
+// kPolicyV2Minimal (7 conditions) grown to `count` conditions by metadata ones, all allowed.
+std::string PolicyWithConditions(std::size_t count, UploadRules& rules) {
+  std::string metadata;
+  for (std::size_t i = 0; i + 7 < count; ++i) {
+    rules.metadata_names.push_back("m" + std::to_string(i));
+    metadata.append(R"({"x-amz-meta-m)").append(std::to_string(i)).append(R"(":""},)");
+  }
+  const std::string head = R"({"acl":"private"},)";
+  return Replace(kPolicyV2Minimal, head, head + metadata);
+}
+
+TEST(PolicyVerifierTest, AtMostKMaxPolicyConditions) {
+  ASSERT_EQ(kMaxPolicyConditions, 64u);
+  UploadRules rules = DocRules();
+  const std::string at_limit = PolicyWithConditions(kMaxPolicyConditions, rules);
+  EXPECT_EQ(RuleOf(Policy(at_limit, SignatureVersion::kV2, rules)), "<accepted>");
+  rules = DocRules();
+  const std::string over = PolicyWithConditions(kMaxPolicyConditions + 1, rules);
+  const Verdict verdict = Policy(over, SignatureVersion::kV2, rules);
+  EXPECT_EQ(RuleOf(verdict), "policy.conditions.too-many");
+  EXPECT_EQ(std::get<Refusal>(verdict).detail, "65 conditions, at most 64 allowed");
+  // Counted before any condition is looked at: 65 unknown ones are refused for their number.
+  std::string unknown = R"({"expiration":"2024-05-01T12:05:00.000Z","conditions":[)";
+  for (int i = 0; i < 65; ++i) unknown += std::string(i ? "," : "") + R"({"x":"y"})";
+  EXPECT_EQ(RuleOf(Policy(unknown + "]}", SignatureVersion::kV2, DocRules())),
+            "policy.conditions.too-many");
 }
 
 TEST(PolicyVerifierTest, MetadataBudgetCountsNamesAndValues) {

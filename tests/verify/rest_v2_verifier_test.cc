@@ -64,10 +64,19 @@ TEST(RestV2VerifierTest, UploadIdsAndPartNumbers) {
   const std::string odd_id = Replace(kV2Part1, "UPLOADID123", "Ab0.~_-+/=");
   EXPECT_EQ(RuleOf(Rest(odd_id)), "<accepted>");
   EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=10000&"))), "<accepted>");
+  EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=10001&"))),
+            "rest.part-number");
+  EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=0&"))), "rest.part-number");
+  EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=01&"))), "rest.part-number");
   EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=&"))), "rest.part-number");
   EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=-1&"))), "rest.part-number");
   EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "partNumber=1&", "partNumber=99999999999999999999&"))),
             "rest.part-number");
+  // The default: kMaxUploadIdBytes.
+  EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "UPLOADID123", std::string(kMaxUploadIdBytes, 'U')))),
+            "<accepted>");
+  EXPECT_EQ(RuleOf(Rest(Replace(kV2Part1, "UPLOADID123", std::string(kMaxUploadIdBytes + 1, 'U')))),
+            "rest.upload-id");
   UploadRules short_ids = DocRules();
   short_ids.max_upload_id_length = 11;
   EXPECT_EQ(RuleOf(Rest(kV2Part1, short_ids)), "<accepted>");

@@ -1,6 +1,8 @@
-// VerifySignRequest: which body is a REST request and which a policy, and the version gate.
+// VerifySignRequest: which body is a REST request and which a policy, the version gate, and the
+// limits on a REST string (kMaxRestStringBytes, kMaxRestLines) checked before it is split.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "verify/verify_test_support.h"
@@ -48,6 +50,61 @@ TEST(SignRequestTest, RestEntryPointChecksTheVersionToo) {
             "version.not-allowed");
   EXPECT_EQ(RuleOf(VerifyRestStringToSign(kV2Part1, SignatureVersion::kV2, v2_only, {}, Now())),
             "<accepted>");
+}
+
+// kV2Part1 grown to `size` bytes by its upload id.
+std::string V2PartOfSize(std::size_t size) {
+  std::string headers = kV2Part1;
+  const std::size_t at = headers.find("UPLOADID123");
+  headers.replace(at, 11, std::string(size - (headers.size() - 11), 'U'));
+  return headers;
+}
+
+TEST(SignRequestTest, RestStringOfKMaxRestStringBytesIsReadOneMoreIsRefused) {
+  ASSERT_EQ(kMaxRestStringBytes, 16384u);
+  UploadRules rules = DocRules();
+  rules.max_upload_id_length = 2 * kMaxRestStringBytes;  // so that only the string's size counts
+  const std::string at_limit = V2PartOfSize(kMaxRestStringBytes);
+  ASSERT_EQ(at_limit.size(), kMaxRestStringBytes);
+  EXPECT_EQ(RuleOf(VerifyRestStringToSign(at_limit, SignatureVersion::kV2, rules, {}, Now())),
+            "<accepted>");
+  const Verdict over = VerifyRestStringToSign(V2PartOfSize(kMaxRestStringBytes + 1),
+                                              SignatureVersion::kV2, rules, {}, Now());
+  EXPECT_EQ(RuleOf(over), "rest.too-long");
+  EXPECT_EQ(std::get<Refusal>(over).detail, "16385 bytes, at most 16384 allowed");
+  // Through the whole request too, before anything else looks at the string.
+  EXPECT_EQ(Rule(RestBody(std::string(kMaxRestStringBytes + 1, '\t')), SignatureVersion::kV2),
+            "rest.too-long");
+}
+
+// A v2 initiate of `lines` lines: 4 fixed ones, x-amz-date, metadata headers m00, m01, ...
+// (allowed in `rules`), and the resource.
+std::string V2InitiateOfLines(std::size_t lines, UploadRules& rules) {
+  std::string headers = "POST\n\nimage/jpeg\n\nx-amz-date:Wed, 01 May 2024 12:00:00 GMT\n";
+  for (std::size_t i = 0; i + 6 < lines; ++i) {
+    const std::string name = (i < 10 ? "m0" : "m") + std::to_string(i);
+    rules.metadata_names.push_back(name);
+    headers += "x-amz-meta-" + name + ":v\n";
+  }
+  return headers + "/mybucket/" + std::string(kUuid) + ".jpg?uploads";
+}
+
+TEST(SignRequestTest, RestStringOfKMaxRestLinesIsReadOneMoreIsRefused) {
+  ASSERT_EQ(kMaxRestLines, 64u);
+  UploadRules rules = DocRules();
+  const std::string at_limit = V2InitiateOfLines(kMaxRestLines, rules);
+  ASSERT_EQ(std::count(at_limit.begin(), at_limit.end(), '\n') + 1, 64);
+  EXPECT_EQ(RuleOf(VerifyRestStringToSign(at_limit, SignatureVersion::kV2, rules, {}, Now())),
+            "<accepted>");
+  rules = DocRules();
+  const std::string over = V2InitiateOfLines(kMaxRestLines + 1, rules);
+  EXPECT_EQ(RuleOf(VerifyRestStringToSign(over, SignatureVersion::kV2, rules, {}, Now())),
+            "rest.too-many-lines");
+  // Empty lines count: the string is never split into more than kMaxRestLines pieces.
+  EXPECT_EQ(Rule(RestBody(std::string(kMaxRestLines, '\n')), SignatureVersion::kV2),
+            "rest.too-many-lines");
+  EXPECT_EQ(Rule(RestBody(std::string(kMaxRestLines - 1, '\n')), SignatureVersion::kV2),
+            "rest.trailing-newline");
 }
 
 }  // namespace
