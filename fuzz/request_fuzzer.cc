@@ -28,9 +28,9 @@
 //
 // Invariants (on the handler's Response and on the bytes written back):
 // - Handle does not throw; the status is one the handlers answer; 413 exactly when the body was
-//   over the limit; exactly one Content-Type (none on a 204); no CR or LF in any header; every
-//   body but /metrics' and a 204's is a JSON object; no secret anywhere in the response (unless
-//   the input itself carries it, as is or percent-encoded);
+//   over the limit; 431 only for params over the FastCGI limits; exactly one Content-Type (none on
+//   a 204); no CR or LF in any header; every body but /metrics' and a 204's is a JSON object; no
+//   secret anywhere in the response (unless the input itself carries it, as is or percent-encoded);
 // - a "signature" only in a 200; a sign route's 200 has one (and a decodable policy when it has
 //   one); a refusal ("invalid") never carries a signature or a policy; a policy signed for a
 //   token with "s3u"."max_size" has a content-length-range within it;
@@ -456,12 +456,17 @@ bool IsSignRoute(std::string_view path) {
 }
 
 void CheckResponse(const http::Request& request, const http::Response& response) {
-  static constexpr int kStatuses[] = {200, 204, 400, 401, 403, 404, 405, 413, 422, 500, 502, 503};
+  static constexpr int kStatuses[] = {200, 204, 400, 401, 403, 404, 405,
+                                      413, 422, 431, 500, 502, 503};
   bool known_status = false;
   for (const int status : kStatuses) known_status = known_status || response.status == status;
   if (!known_status) std::fprintf(stderr, "status %d\n", response.status);
   S3US_FUZZ_CHECK(known_status);
   S3US_FUZZ_CHECK((response.status == 413) == request.body_too_large);
+  // Params over the FastCGI limits: 431 on a route, before anything else; 404 / 405 off one.
+  S3US_FUZZ_CHECK(response.status != 431 || request.params_refused);
+  S3US_FUZZ_CHECK(!request.params_refused || response.status == 431 || response.status == 404 ||
+                  response.status == 405);
 
   int content_types = 0;
   std::string_view content_type;
