@@ -617,9 +617,10 @@ std::vector<std::string_view> SplitRequests(std::string_view stream) {
 //   up to 2 GiB, before reading it (an out-of-memory finding in libfcgi);
 // - a management record (request id 0) other than GET_VALUES: ProcessManagementRecord leaks its
 //   parameter list (fixed upstream after 2.4.2, FastCGI-Archives/fcgi2#43).
-// Records are walked as libfcgi walks them, which is not quite the protocol: it never skips a
-// BEGIN_REQUEST record's padding (FCGX_Accept_r resets the stream's padding count before reading
-// on), so those bytes are the next record's header. nginx and Apache never pad that record.
+// Records are walked as libfcgi walks them, which is not quite the protocol: it never skips the
+// padding of a record that ends a read, the BEGIN_REQUEST and the empty PARAMS record that ends
+// the params (FCGX_Accept_r resets the stream's padding count with SetReaderType before reading
+// on), so those bytes are the next record's header. nginx and Apache never pad either record.
 constexpr std::size_t kMaxParamLength = std::size_t{1} << 20;
 constexpr unsigned char kGetValues = 9;
 
@@ -659,7 +660,8 @@ bool TakesLibfcgiFaultyPath(std::string_view stream) {
         params.clear();
       }
     }
-    at += 8 + length + (type == kBeginRequest ? 0 : Byte(stream, at + 6));
+    const bool ends_a_read = type == kBeginRequest || (type == kParams && length == 0);
+    at += 8 + length + (ends_a_read ? 0 : Byte(stream, at + 6));
   }
   return check();
 }
