@@ -4,8 +4,9 @@
 //
 // Contract
 // - Handle never throws and always returns a complete response: 413 when the body was over the
-//   limit, 404 for an unknown path, 405 with Allow for a wrong method, else the handler's answer.
-//   Every error response is JSON.
+//   limit, 404 for an unknown path, 405 with Allow for a wrong method, 431 for params over the
+//   FastCGI limits (before origins and auth), else the route's auth refusal or its handler's
+//   answer. Every error response is JSON.
 // - Each request runs against one snapshot (and its S3 clients) from start to end. Reload builds a
 // new
 //   snapshot from the same file; if it has errors they are logged (file:line:column) and the

@@ -100,8 +100,11 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
   const std::shared_ptr<Runtime> runtime = CurrentRuntime();
   const config::Snapshot& snapshot = runtime->snapshot();
   if (request.body_too_large) {
-    return http::JsonError(413, "request body too large (limit " +
-                                    std::to_string(snapshot.server.max_body_bytes) + " bytes)");
+    http::Response response =
+        http::JsonError(413, "request body too large (limit " +
+                                 std::to_string(snapshot.server.max_body_bytes) + " bytes)");
+    response.log_fields = {{"refused", "request.body.too-large"}};
+    return response;
   }
   const routing::Match match = routing::MatchRoute(snapshot, request.method, request.path);
   if (std::holds_alternative<routing::NotFound>(match)) {
@@ -115,6 +118,18 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
   const config::Route& route = *std::get<const config::Route*>(match);
   // The configured pattern, not the request's path: the label set stays as small as the config.
   route_label = route.is_prefix ? route.path + "*" : route.path;
+  // Over the FastCGI layer's limits: refused before origins, auth and the handler look at the
+  // request (the params it carries are not all there); an unknown path or method keeps its 404/405.
+  if (request.params_refused) {
+    http::Response response = http::JsonResponse(
+        431, R"({"error":"request header fields too large","preventRetry":true})");
+    response.log_fields = {{"refused", request.params_refused->rule}};
+    if (!request.params_refused->detail.empty()) {
+      response.log_fields.emplace_back("detail", request.params_refused->detail);
+    }
+    if (route.profile != nullptr) response.log_fields.emplace_back("profile", route.profile->name);
+    return response;
+  }
   const aws::TimePoint now = options_.clock();
   std::variant<verify::Caller, http::Response> authenticated = Authenticate(request, route, now);
   if (auto* refusal = std::get_if<http::Response>(&authenticated)) {

@@ -33,12 +33,6 @@ http::Response TokenRefusal(std::string_view rule, std::string detail, bool toke
 std::variant<verify::Caller, http::Response> Authenticate(const http::Request& request,
                                                           const config::Route& route,
                                                           aws::TimePoint now) {
-  // Over the FastCGI layer's limits: refused before anything else looks at the request (the
-  // params it carries are not all there).
-  if (request.params_refused) {
-    return Refusal(431, "request header fields too large", request.params_refused->rule,
-                   request.params_refused->detail);
-  }
   if (!route.origins.empty()) {
     if (const auto origin = request.Header("origin")) {
       if (std::find(route.origins.begin(), route.origins.end(), *origin) == route.origins.end()) {

@@ -59,6 +59,8 @@ void CopyParams(char** envp, http::Request& request) {
   std::string_view document_uri, script_name, path_info, request_uri;
   std::size_t count = 0;
   std::size_t total = 0;
+  // Browsers send 10 to 20 headers: one allocation instead of the vector growing five times.
+  request.headers.reserve(24);
   for (char** env = envp; env != nullptr && *env != nullptr; ++env) {
     const std::string_view entry(*env);
     const std::size_t eq = entry.find('=');

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,13 @@ routes:
     methods: [GET]
     handler: metrics
 )";
+
+std::string LogField(const http::Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.log_fields) {
+    if (key == name) return value;
+  }
+  return "";
+}
 
 class ApplicationTest : public ::testing::Test {
  protected:
@@ -116,7 +124,37 @@ TEST_F(ApplicationTest, OversizedBodyIs413BeforeAnythingElse) {
   const http::Response response = app_->Handle(request);
   EXPECT_EQ(response.status, 413);
   EXPECT_EQ(response.body, R"json({"error":"request body too large (limit 1024 bytes)"})json");
+  EXPECT_EQ(LogField(response, "refused"), "request.body.too-large");
   EXPECT_EQ(app_->MaxBodyBytes(), 1024u);
+}
+
+// Over the FastCGI limits: 431 before origins and auth on every route (the remote user, a token
+// or none would not matter), while an unknown path or a wrong method keeps its 404 or 405.
+TEST_F(ApplicationTest, ParamsOverTheFastCgiLimitsAre431BeforeAuthButAfterRouting) {
+  auto over_limits = [](std::string method, std::string path, std::string remote_user) {
+    http::Request request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.remote_user = std::move(remote_user);
+    request.headers.emplace_back("origin", "https://elsewhere.example");
+    request.params_refused =
+        http::Request::LimitBreach{"fcgi.params.count", "more than 256 params"};
+    return request;
+  };
+  for (const std::string user : {"alice", ""}) {
+    const http::Response response = app_->Handle(over_limits("POST", "/s3/signature", user));
+    EXPECT_EQ(response.status, 431);
+    EXPECT_EQ(response.body, R"({"error":"request header fields too large","preventRetry":true})");
+    EXPECT_EQ(LogField(response, "refused"), "fcgi.params.count");
+    EXPECT_EQ(LogField(response, "detail"), "more than 256 params");
+    EXPECT_EQ(LogField(response, "profile"), "photos");
+    EXPECT_EQ(std::count_if(response.headers.begin(), response.headers.end(),
+                            [](const auto& h) { return h.first == "Content-Type"; }),
+              1);
+  }
+  EXPECT_EQ(app_->Handle(over_limits("GET", "/health", "")).status, 431);
+  EXPECT_EQ(app_->Handle(over_limits("POST", "/nope", "alice")).status, 404);
+  EXPECT_EQ(app_->Handle(over_limits("GET", "/s3/signature", "alice")).status, 405);
 }
 
 TEST_F(ApplicationTest, SignRouteReachesTheSignHandler) {

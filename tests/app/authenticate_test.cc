@@ -71,32 +71,6 @@ class AuthenticateTest : public ::testing::Test {
   config::Route route_;
 };
 
-// A request over the FastCGI limits is refused before origins and auth, whatever the route.
-TEST_F(AuthenticateTest, ParamsOverTheFastCgiLimitsAre431First) {
-  http::Request request;
-  request.method = "POST";
-  request.path = route_.path;
-  request.headers.emplace_back("origin", "https://elsewhere.example");
-  request.params_refused = http::Request::LimitBreach{"fcgi.params.count", "more than 256 params"};
-  route_.origins = {"https://app.example"};
-  for (const auto kind : {config::RouteAuth::Kind::kRemoteUser, config::RouteAuth::Kind::kNone,
-                          config::RouteAuth::Kind::kToken}) {
-    route_.auth.kind = kind;
-    route_.auth.verifier = &verifier_;
-    auto result = Authenticate(request, route_, Now());
-    ASSERT_TRUE(std::holds_alternative<http::Response>(result));
-    const auto& response = std::get<http::Response>(result);
-    EXPECT_EQ(response.status, 431);
-    EXPECT_EQ(response.body, R"({"error":"request header fields too large","preventRetry":true})");
-    EXPECT_EQ(LogField(response, "refused"), "fcgi.params.count");
-    EXPECT_EQ(LogField(response, "detail"), "more than 256 params");
-    EXPECT_EQ(Header(response, "Content-Type"), "application/json");
-    EXPECT_EQ(std::count_if(response.headers.begin(), response.headers.end(),
-                            [](const auto& header) { return header.first == "Cache-Control"; }),
-              1);
-  }
-}
-
 TEST_F(AuthenticateTest, RemoteUserIsTheDefaultAndRequired) {
   auto missing = Run();
   ASSERT_TRUE(std::holds_alternative<http::Response>(missing));

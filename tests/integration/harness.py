@@ -162,6 +162,35 @@ class Rgw:
         return f"Rgw({self.endpoint!r})"
 
 
+def head_object(client, bucket, key):
+    """boto3's head_object for the object, or None when radosgw says there is none."""
+    import botocore.exceptions
+
+    try:
+        return client.head_object(Bucket=bucket, Key=key)
+    except botocore.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def remove_objects(client, bucket, keys):
+    """A test module's clean-up: deletes these keys (gone already is fine) and aborts the pending
+    multipart uploads of any of them (left by a failed test)."""
+    import botocore.exceptions
+
+    keys = set(keys)
+    for key in keys:
+        try:
+            client.delete_object(Bucket=bucket, Key=key)
+        except botocore.exceptions.ClientError:
+            pass
+    for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        if upload["Key"] in keys:
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
+                                          UploadId=upload["UploadId"])
+
+
 _rgw_lock = threading.Lock()
 _rgw_instance = None
 

@@ -50,7 +50,6 @@ import urllib.parse
 import uuid as uuidlib
 import xml.etree.ElementTree as ET
 
-import botocore.exceptions
 import requests
 
 import fineuploader as fu
@@ -116,15 +115,7 @@ def setUpModule():
 def tearDownModule():
     if CLIENT is None:
         return
-    for key in _created_keys:
-        try:
-            CLIENT.delete_object(Bucket=BUCKET, Key=key)
-        except botocore.exceptions.ClientError:
-            pass
-    for upload in CLIENT.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
-        if upload["Key"] in _created_keys:  # left by a failed test
-            CLIENT.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"],
-                                          UploadId=upload["UploadId"])
+    harness.remove_objects(CLIENT, BUCKET, _created_keys)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -237,12 +228,7 @@ def put_direct(key, data=None, content_type="image/jpeg"):
 
 
 def head(key):
-    try:
-        return CLIENT.head_object(Bucket=BUCKET, Key=key)
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    return harness.head_object(CLIENT, BUCKET, key)
 
 
 def to_s3(session, req, signature):

@@ -47,7 +47,6 @@ import unittest
 import uuid as uuidlib
 from pathlib import Path
 
-import botocore.exceptions
 import requests
 
 import fineuploader as fu
@@ -203,11 +202,7 @@ def tearDownModule():
         except AssertionError as e:
             errors.append(f"responder {name}: {e}")
     _responders.clear()
-    for key in _created:
-        try:
-            CLIENT.delete_object(Bucket=BUCKET, Key=key)
-        except botocore.exceptions.ClientError:
-            pass
+    harness.remove_objects(CLIENT, BUCKET, _created)
     if errors:
         raise AssertionError("\n".join(errors))
 
@@ -255,13 +250,7 @@ def put_object(key, data=b"\xff\xd8\xff\xe0 a small jpeg", content_type="image/j
 
 
 def exists(key):
-    try:
-        CLIENT.head_object(Bucket=BUCKET, Key=key)
-        return True
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
+    return harness.head_object(CLIENT, BUCKET, key) is not None
 
 
 def cors(response):

@@ -69,15 +69,7 @@ def setUpModule():
 
 def tearDownModule():
     try:
-        for key in _created_keys:
-            try:
-                CLIENT.delete_object(Bucket=BUCKET, Key=key)
-            except botocore.exceptions.ClientError:
-                pass
-        for upload in CLIENT.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
-            if upload["Key"] in _created_keys:  # left by a failed test
-                CLIENT.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"],
-                                              UploadId=upload["UploadId"])
+        harness.remove_objects(CLIENT, BUCKET, _created_keys)
     finally:
         if SESSION is not None:
             SESSION.close()
@@ -114,12 +106,7 @@ def sign(body, version):
 
 
 def head(key, bucket=BUCKET):
-    try:
-        return CLIENT.head_object(Bucket=bucket, Key=key)
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    return harness.head_object(CLIENT, bucket, key)
 
 
 def object_sha256(key):

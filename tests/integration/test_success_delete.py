@@ -247,12 +247,9 @@ def put_direct(data, content_type="image/jpeg", name="photo.jpg", user=USER, pre
 
 def head_direct(key, bucket=BUCKET):
     """HEAD straight to radosgw (not through the proxy); None for a missing object."""
-    try:
-        meta = CLIENT.head_object(Bucket=bucket, Key=key)
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    meta = harness.head_object(CLIENT, bucket, key)
+    if meta is None:
+        return None
     return {"size": meta["ContentLength"], "etag": meta["ETag"],
             "type": meta.get("ContentType"), "modified": meta["LastModified"]}
 

@@ -55,7 +55,6 @@ import urllib.parse
 import uuid as uuidlib
 from pathlib import Path
 
-import botocore.exceptions
 import requests
 
 import fineuploader as fu
@@ -87,11 +86,7 @@ def setUpModule():
 def tearDownModule():
     if CLIENT is None:
         return
-    for key in _created:
-        try:
-            CLIENT.delete_object(Bucket=BUCKET, Key=key)
-        except botocore.exceptions.ClientError:
-            pass
+    harness.remove_objects(CLIENT, BUCKET, _created)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -162,13 +157,7 @@ def new_upload(user, name="photo.jpg", content_type="image/jpeg"):
 
 
 def exists(key):
-    try:
-        CLIENT.head_object(Bucket=BUCKET, Key=key)
-        return True
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
+    return harness.head_object(CLIENT, BUCKET, key) is not None
 
 
 def put_object(key, data=b"\xff\xd8\xff\xe0 a small jpeg"):
@@ -386,6 +375,56 @@ class TokenTests:
                          {("401", None, "auth.remote-user.missing")})
 
 
+class BasicAuthTests:
+    """Basic auth in the web server in front of the user routes: its user is the caller."""
+
+    json_401 = True  # the snippets' JSON error page (nginx)
+
+    def test_remote_user_is_the_web_server_user(self):
+        mine, _ = new_upload("alice")
+        theirs, _ = new_upload("bob")
+        t = now()
+        mark = self.log_mark()
+        body = fu.policy_body(mine, t)
+        self.assertSigned(self.sign(body, auth=("alice", USERS["alice"])), body)
+        resp = self.sign(fu.policy_body(theirs, t), auth=("alice", USERS["alice"]))
+        self.assertJson(resp, 500, {"invalid": True})
+        body = fu.policy_body(theirs, t)
+        self.assertSigned(self.sign(body, auth=("bob", USERS["bob"])), body)
+        lines = self.lines_since(mark, 3)
+        self.assertEqual(sorted((f["status"], f.get("user"), f.get("refused") or "")
+                                for f in lines),
+                         [("200", "alice", ""), ("200", "bob", ""),
+                          ("500", "alice", "key.prefix")])
+
+    def test_success_and_delete_for_the_owner_only(self):
+        upload, uid = new_upload("alice")
+        etag = put_object(upload.key)
+        bob = ("bob", USERS["bob"])
+        self.assertEqual(self.success(upload.key, uid, etag, auth=bob).status_code, 403)
+        self.assertEqual(self.delete(upload.key, uid, auth=bob).status_code, 403)
+        alice = ("alice", USERS["alice"])
+        self.assertIs(self.assertJson(self.success(upload.key, uid, etag, auth=alice),
+                                      200)["success"], True)
+        resp = self.delete(upload.key, uid, auth=alice)
+        self.assertEqual(resp.status_code, 204, resp.text)
+        self.assertFalse(exists(upload.key))
+
+    def test_no_or_wrong_credentials_401_from_the_web_server(self):
+        upload, _ = new_upload("alice")
+        mark = self.log_mark()
+        for auth in (None, ("alice", "wrong"), ("mallory", "x")):
+            with self.subTest(auth=auth):
+                resp = self.sign(fu.policy_body(upload, now()), auth=auth)
+                if self.json_401:
+                    self.assertJson(resp, 401)
+                else:
+                    self.assertEqual(resp.status_code, 401)
+                self.assertTrue(resp.headers.get("WWW-Authenticate", "").startswith("Basic"))
+                self.assertCors(resp)
+        self.lines_since(mark, 0)  # the responder never saw them
+
+
 class NginxSetup:
     nginx_site = tn.PLAIN_SITE
     routes = TOKEN_ROUTES
@@ -494,7 +533,7 @@ class NginxSiteSetup(NginxSetup):
         raise NotImplementedError
 
 
-class NginxBasicAuthTest(NginxSiteSetup, ThroughWebServer):
+class NginxBasicAuthTest(BasicAuthTests, NginxSiteSetup, ThroughWebServer):
     """Variant (a): auth_basic, auth_basic_user_file, set $s3_upload_signer_user $remote_user."""
 
     @classmethod
@@ -506,47 +545,6 @@ class NginxBasicAuthTest(NginxSiteSetup, ThroughWebServer):
         for line in ('    auth_basic "Uploads";', "    auth_basic_user_file ",
                      "    set $s3_upload_signer_user $remote_user;"):
             self.assertIn(line, text)
-
-    def test_remote_user_is_the_htpasswd_user(self):
-        mine, _ = new_upload("alice")
-        theirs, _ = new_upload("bob")
-        t = now()
-        mark = self.log_mark()
-        body = fu.policy_body(mine, t)
-        self.assertSigned(self.sign(body, auth=("alice", USERS["alice"])), body)
-        resp = self.sign(fu.policy_body(theirs, t), auth=("alice", USERS["alice"]))
-        self.assertJson(resp, 500, {"invalid": True})
-        body = fu.policy_body(theirs, t)
-        self.assertSigned(self.sign(body, auth=("bob", USERS["bob"])), body)
-        lines = self.lines_since(mark, 3)
-        self.assertEqual(sorted((f["status"], f.get("user"), f.get("refused") or "")
-                                for f in lines),
-                         [("200", "alice", ""), ("200", "bob", ""),
-                          ("500", "alice", "key.prefix")])
-
-    def test_success_and_delete_for_the_owner_only(self):
-        upload, uid = new_upload("alice")
-        etag = put_object(upload.key)
-        self.assertEqual(self.success(upload.key, uid, etag, auth=("bob", USERS["bob"]))
-                         .status_code, 403)
-        self.assertEqual(self.delete(upload.key, uid, auth=("bob", USERS["bob"])).status_code,
-                         403)
-        resp = self.success(upload.key, uid, etag, auth=("alice", USERS["alice"]))
-        self.assertIs(self.assertJson(resp, 200)["success"], True)
-        resp = self.delete(upload.key, uid, auth=("alice", USERS["alice"]))
-        self.assertEqual(resp.status_code, 204, resp.text)
-        self.assertFalse(exists(upload.key))
-
-    def test_no_or_wrong_credentials_401_from_nginx(self):
-        upload, _ = new_upload("alice")
-        mark = self.log_mark()
-        for auth in (None, ("alice", "wrong"), ("mallory", "x")):
-            with self.subTest(auth=auth):
-                resp = self.sign(fu.policy_body(upload, now()), auth=auth)
-                self.assertJson(resp, 401)
-                self.assertTrue(resp.headers.get("WWW-Authenticate", "").startswith("Basic"))
-                self.assertCors(resp)
-        self.lines_since(mark, 0)
 
 
 class NginxBasicAuthWithoutTheSetLineTest(NginxSiteSetup, ThroughWebServer):
@@ -843,48 +841,12 @@ class ApachePassAuthTest(ThroughWebServer):
         self.check("proxy", "bearer-only", 200, None)
 
 
-class ApacheBasicAuthTests:
+class ApacheBasicAuthTests(BasicAuthTests):
     """The documented Basic auth edit, in front of USER_ROUTES (remote_user, the default)."""
 
     routes = USER_ROUTES
     basic_auth = True
-
-    def test_remote_user_is_the_apache_user(self):
-        mine, _ = new_upload("alice")
-        theirs, _ = new_upload("bob")
-        t = now()
-        mark = self.log_mark()
-        body = fu.policy_body(mine, t)
-        self.assertSigned(self.sign(body, auth=("alice", USERS["alice"])), body)
-        resp = self.sign(fu.policy_body(theirs, t), auth=("alice", USERS["alice"]))
-        self.assertJson(resp, 500, {"invalid": True})
-        lines = self.lines_since(mark, 2)
-        self.assertEqual(sorted((f["status"], f.get("user"), f.get("refused") or "")
-                                for f in lines),
-                         [("200", "alice", ""), ("500", "alice", "key.prefix")])
-
-    def test_success_and_delete_for_the_owner_only(self):
-        upload, uid = new_upload("alice")
-        etag = put_object(upload.key)
-        bob = ("bob", USERS["bob"])
-        self.assertEqual(self.success(upload.key, uid, etag, auth=bob).status_code, 403)
-        self.assertEqual(self.delete(upload.key, uid, auth=bob).status_code, 403)
-        alice = ("alice", USERS["alice"])
-        self.assertIs(self.assertJson(self.success(upload.key, uid, etag, auth=alice),
-                                      200)["success"], True)
-        self.assertEqual(self.delete(upload.key, uid, auth=alice).status_code, 204)
-        self.assertFalse(exists(upload.key))
-
-    def test_no_or_wrong_credentials_401_from_apache(self):
-        upload, _ = new_upload("alice")
-        mark = self.log_mark()
-        for auth in (None, ("alice", "wrong"), ("mallory", "x")):
-            with self.subTest(auth=auth):
-                resp = self.sign(fu.policy_body(upload, now()), auth=auth)
-                self.assertEqual(resp.status_code, 401)
-                self.assertIn("Basic", resp.headers.get("WWW-Authenticate", ""))
-                self.assertCors(resp)
-        self.lines_since(mark, 0)
+    json_401 = False  # Apache's own 401 page
 
 
 class FcgidBasicAuthRemoteUserTest(ApacheBasicAuthTests, ApacheSetup, ThroughWebServer):
