@@ -30,9 +30,10 @@ std::optional<std::string> Base64UrlDecode(std::string_view text);
 enum class JsonProblem { kNone, kSyntax, kDuplicateKey, kTooDeep };
 
 // Parses `text` into `doc` iteratively (no recursion, whatever the nesting), validating UTF-8,
-// refusing arrays and objects nested more than kMaxTokenJsonDepth deep (kTooDeep, found before
-// parsing), NUL bytes, a byte order mark, trailing garbage, a repeated key in any object, and
-// strings whose escapes decode to invalid UTF-8 (a lone "\udc00" passes RapidJSON's validation).
+// refusing arrays and objects nested more than kMaxTokenJsonDepth deep (kTooDeep, counted while
+// parsing, and reported also for a text that is both too deep and broken), NUL bytes, a byte order
+// mark, trailing garbage, a repeated key in any object, and strings whose escapes decode to invalid
+// UTF-8 (a lone "\udc00" passes RapidJSON's validation).
 JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc);
 
 // Strict UTF-8: shortest form only, no surrogates, nothing above U+10FFFF.

@@ -1,15 +1,19 @@
 // Strict JSON for token headers and payloads, the same rules as verify/json_strict.cc (kept
-// separate so that auth/ does not depend on verify/'s internals). Nesting is bounded before
-// parsing (kMaxTokenJsonDepth); RapidJSON parses iteratively and validates the raw UTF-8; the rest
-// is checked here, also iteratively: repeated keys (RapidJSON keeps both, and which one a reader
-// sees differs between parsers - the classic way to make two JWT libraries read different claims
-// from one token) and strings whose escapes decode to invalid UTF-8.
+// separate so that auth/ does not depend on verify/'s internals; the depth bound is shared, in
+// json/depth_limit.h). Nesting is bounded while parsing (kMaxTokenJsonDepth); RapidJSON parses
+// iteratively and validates the raw UTF-8; the rest is checked here, also iteratively: repeated
+// keys (RapidJSON keeps both, and which one a reader sees differs between parsers - the classic way
+// to make two JWT libraries read different claims from one token) and strings whose escapes decode
+// to invalid UTF-8.
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "auth/internal.h"
+#include "json/depth_limit.h"
 #include "s3upload/auth.h"
 
 namespace s3upload::auth::internal {
@@ -43,26 +47,6 @@ JsonProblem CheckTree(const rapidjson::Value& root) {
     }
   }
   return JsonProblem::kNone;
-}
-
-// Arrays and objects nested deeper than kMaxTokenJsonDepth, found by one pass over the text before
-// parsing (brackets outside strings; a '\' in a string escapes the next byte). Exact for
-// well-formed JSON; whatever else it lets through, the parser refuses.
-bool TooDeep(std::string_view text) {
-  std::size_t depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"') {
-      for (++i; i < text.size() && text[i] != '"'; ++i) {
-        if (text[i] == '\\') ++i;
-      }
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxTokenJsonDepth) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 }  // namespace
@@ -111,9 +95,14 @@ JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
   if (text.find('\0') != std::string_view::npos || text.starts_with("\xef\xbb\xbf")) {
     return JsonProblem::kSyntax;
   }
-  if (TooDeep(text)) return JsonProblem::kTooDeep;
-  doc.Parse<kParseFlags>(text.data(), text.size());
-  if (doc.HasParseError()) return JsonProblem::kSyntax;
+  // Nesting is bounded while parsing (json/depth_limit.h): too deep wins over any other syntax
+  // error, as it would in a bracket count before parsing.
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+  const json::DepthLimitedParse parse = json::ParseDepthLimited<kParseFlags>(
+      doc, stream, text, kMaxTokenJsonDepth, static_cast<rapidjson::CrtAllocator*>(nullptr));
+  if (parse.too_deep) return JsonProblem::kTooDeep;
+  if (parse.result.IsError()) return JsonProblem::kSyntax;
   return CheckTree(doc);
 }
 

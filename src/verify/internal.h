@@ -4,8 +4,11 @@
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <span>
 #include <string>
@@ -107,7 +110,8 @@ class RequestJson {
 };
 
 // Parses `text` iteratively (no recursion, whatever the nesting), validating UTF-8, refusing
-// arrays and objects nested more than kMaxJsonDepth deep (before parsing), trailing garbage,
+// arrays and objects nested more than kMaxJsonDepth deep (rule "request.json.depth", also when the
+// text is broken JSON as well; counted while parsing), trailing garbage,
 // duplicate object keys anywhere, and strings whose escapes decode to invalid UTF-8 (a lone
 // "\udc00" passes RapidJSON's own validation). Rules "request.json*".
 std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json);
@@ -211,30 +215,49 @@ struct RestHeader {
   std::string_view value;  // raw, as received after the ':'
 };
 
+// The lists a REST verifier builds take their memory from the verifier's stack frame (a string of
+// a dozen lines needs a few hundred bytes); only an unusually long string reaches the heap.
+class RestScratch {
+ public:
+  RestScratch() = default;
+  RestScratch(const RestScratch&) = delete;  // the lists point into buffer_
+  RestScratch& operator=(const RestScratch&) = delete;
+  std::pmr::memory_resource* resource() { return &memory_; }
+
+ private:
+  // Scratch memory for memory_, left uninitialised on purpose (zeroing it would cost a memset per
+  // request). NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
+  alignas(std::max_align_t) std::array<std::byte, 2048> buffer_;
+  std::pmr::monotonic_buffer_resource memory_{buffer_.data(), buffer_.size()};
+};
+
 // "name:value" lines: names of lower-case letters, digits and '-', strictly ascending (sorted, no
 // duplicates). Rules "rest.header.syntax", ".case", ".order", ".duplicate".
 std::optional<Refusal> ParseHeaderLines(std::span<const std::string_view> lines,
-                                        std::vector<RestHeader>& out);
+                                        std::pmr::vector<RestHeader>& out);
 
+// Names and values point into the query itself, or, for the parts that had percent escapes
+// (decode=true), into the `decoded` string given to ParseQuery.
 struct QueryItem {
-  std::string name;
-  std::string value;
+  std::string_view name;
+  std::string_view value;
   bool has_equals = false;  // "uploads" vs "uploads="
 };
 
-// Splits "a=b&c" into items. `decode`: percent-decode names and values (v4); v2 sub-resources are
-// used raw. Rule "rest.query.syntax".
-std::optional<Refusal> ParseQuery(std::string_view query, bool decode, std::vector<QueryItem>& out);
+// Splits "a=b&c" into items. `decode`: percent-decode names and values (v4) into `decoded`, which
+// must outlive the items; v2 sub-resources are used raw. Rule "rest.query.syntax".
+std::optional<Refusal> ParseQuery(std::string_view query, bool decode,
+                                  std::pmr::vector<QueryItem>& out, std::string& decoded);
 
 struct RestOperation {
   MultipartOperation kind = MultipartOperation::kInitiate;
   std::uint32_t part_number = 0;  // kUploadPart only
-  std::string upload_id;          // all but kInitiate
+  std::string_view upload_id;     // all but kInitiate; points where the query item's value does
 };
 
 // Method + query items -> one of the four multipart operations, or the rule that refuses it.
 std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
-                                                       const std::vector<QueryItem>& query,
+                                                       std::span<const QueryItem> query,
                                                        const UploadRules& rules);
 
 // One signed header that is not a protocol header (x-amz-date; v4 also host and
@@ -242,6 +265,11 @@ std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
 // "rest.header.unknown" for everything else.
 std::optional<Refusal> CheckRestObjectHeader(const RestHeader& header, MultipartOperation operation,
                                              const UploadRules& rules, MetadataBudget& metadata);
+
+// Whether `text` is exactly aws::UriEncode(aws::UriDecode(text), encode_slash), checked in place:
+// every byte one that UriEncode keeps, or a '%' with two upper-case hex digits encoding a byte it
+// does not keep.
+bool IsCanonicalUriEncoding(std::string_view text, bool encode_slash);
 
 // The object key in a request path: must be exactly UriEncode(decoded, false) (Fine Uploader's
 // uriEscapePath), and the decoded key must pass CheckKey. On success `key` holds the decoded key.

@@ -1,9 +1,12 @@
-// Strict JSON for signature requests. The raw text is checked first: UTF-8, and at most
-// kMaxJsonDepth levels of arrays and objects. RapidJSON then parses it iteratively (its own stack:
-// no recursion, whatever the input); the rest is checked here, also iteratively: duplicate keys
+// Strict JSON for signature requests. The raw text is checked first (UTF-8, no NUL, no byte order
+// mark). RapidJSON then parses it iteratively (its own stack: no recursion, whatever the input),
+// through json/depth_limit.h, which ends the parse at the level after kMaxJsonDepth (the bound the
+// auth/ reader shares). The rest is checked here, also iteratively: duplicate keys
 // (RapidJSON keeps both, and which one a reader sees differs between parsers - the classic way to
 // make a verifier and a signer disagree) and strings whose escapes decode to invalid UTF-8.
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "json/depth_limit.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify::internal {
@@ -63,37 +67,6 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
   return std::nullopt;
 }
 
-// Arrays and objects nested deeper than kMaxJsonDepth, found by one pass over the text before any
-// parsing: brackets are counted outside strings only (a '\' in a string escapes the next byte).
-// For well-formed JSON the count is exact; for anything else the parser refuses what this lets
-// through, so no body reaches it with more than kMaxJsonDepth levels either way.
-std::optional<Refusal> CheckDepth(std::string_view text) {
-  std::size_t depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    switch (text[i]) {
-      case '"':
-        for (++i; i < text.size() && text[i] != '"'; ++i) {
-          if (text[i] == '\\') ++i;
-        }
-        break;
-      case '[':
-      case '{':
-        if (++depth > kMaxJsonDepth) {
-          return Refuse("request.json.depth", "arrays and objects nested more than " +
-                                                  std::to_string(kMaxJsonDepth) + " deep");
-        }
-        break;
-      case ']':
-      case '}':
-        if (depth > 0) --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return std::nullopt;
-}
-
 // What every body must pass before RapidJSON sees it. RapidJSON reads a NUL byte as the end of the
 // input, so "{...}\0anything" would parse as "{...}"; and its UTF-8 stream skips a byte order mark.
 // Neither belongs in a request body (a NUL is never valid JSON; inside strings it must be escaped).
@@ -105,15 +78,24 @@ std::optional<Refusal> CheckText(std::string_view text) {
     return Refuse("request.json", "not valid JSON: byte order mark");
   }
   if (!IsValidUtf8(text)) return Refuse("request.json", "not valid JSON: invalid UTF-8");
-  return CheckDepth(text);
+  return std::nullopt;
 }
 
-template <typename Document>
-std::optional<Refusal> CheckParsed(const Document& doc, std::string_view text) {
-  if (doc.HasParseError()) {
+// The nesting is bounded while parsing (json/depth_limit.h), with the verdict of a bracket count
+// before parsing: a text nested too deep is refused as such even where it is broken JSON.
+template <unsigned Flags, typename Document, typename Stream, typename StackAllocator>
+std::optional<Refusal> ParseChecked(Document& doc, Stream& stream, std::string_view text,
+                                    StackAllocator* stack_allocator) {
+  const json::DepthLimitedParse parse =
+      json::ParseDepthLimited<Flags>(doc, stream, text, kMaxJsonDepth, stack_allocator);
+  if (parse.too_deep) {
+    return Refuse("request.json.depth",
+                  "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " deep");
+  }
+  if (parse.result.IsError()) {
     return Refuse("request.json", std::string("not valid JSON: ") +
-                                      rapidjson::GetParseError_En(doc.GetParseError()) +
-                                      " at byte " + std::to_string(doc.GetErrorOffset()));
+                                      rapidjson::GetParseError_En(parse.result.Code()) +
+                                      " at byte " + std::to_string(parse.result.Offset()));
   }
   // Only an escape can make a string that is not a slice of the (valid UTF-8) text, and only a
   // \u escape one that is not valid UTF-8: without one, the strings need no second look.
@@ -140,14 +122,17 @@ std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json)
   }
   std::memcpy(copy, text.data(), text.size());
   copy[text.size()] = '\0';
-  json.doc_.ParseInsitu<kParseFlags>(copy);
-  return CheckParsed(json.doc_, text);
+  rapidjson::InsituStringStream stream(copy);
+  return ParseChecked<kParseFlags | rapidjson::kParseInsituFlag>(json.doc_, stream, text,
+                                                                 &json.stack_);
 }
 
 std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
   if (auto refusal = CheckText(text)) return refusal;
-  doc.Parse<kParseFlags>(text.data(), text.size());
-  return CheckParsed(doc, text);
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+  return ParseChecked<kParseFlags>(doc, stream, text,
+                                   static_cast<rapidjson::CrtAllocator*>(nullptr));
 }
 
 }  // namespace s3upload::verify::internal

@@ -1,5 +1,7 @@
 // What the v2 and v4 REST verifiers share: header lines, the query (sub-resources), the four
 // multipart operations (section 11.13) and the per-operation header allowlist (section 11.15).
+#include <algorithm>
+#include <array>
 #include <string>
 
 #include "s3upload/aws.h"
@@ -8,18 +10,44 @@
 namespace s3upload::verify::internal {
 namespace {
 
-bool IsUploadIdChar(char c) {
-  return IsAlnum(c) || std::string_view("._~+/=-").find(c) != std::string_view::npos;
+// Upload ids are opaque but printable: letters, digits and "._~+/=-", looked up per byte.
+constexpr std::array<bool, 256> UploadIdBytes() {
+  std::array<bool, 256> allowed{};
+  for (int c = 0; c < 256; ++c) allowed[c] = IsAlnum(static_cast<char>(c));
+  for (const char c : std::string_view("._~+/=-")) allowed[static_cast<unsigned char>(c)] = true;
+  return allowed;
 }
+constexpr std::array<bool, 256> kUploadIdBytes = UploadIdBytes();
 
 std::optional<Refusal> CheckUploadId(std::string_view id, const UploadRules& rules) {
   if (id.empty() || id.size() > rules.max_upload_id_length) {
     return Refuse("rest.upload-id", "upload id of " + std::to_string(id.size()) + " bytes");
   }
   for (const char c : id) {
-    if (!IsUploadIdChar(c)) return Refuse("rest.upload-id", "upload id " + Quote(id));
+    if (!kUploadIdBytes[static_cast<unsigned char>(c)]) {
+      return Refuse("rest.upload-id", "upload id " + Quote(id));
+    }
   }
   return std::nullopt;
+}
+
+// The bytes aws::UriEncode writes as they are: RFC 3986's unreserved characters, and '/' unless
+// it encodes slashes.
+constexpr std::array<bool, 256> KeptBytes(bool encode_slash) {
+  std::array<bool, 256> kept{};
+  for (int c = 0; c < 256; ++c) kept[c] = IsAlnum(static_cast<char>(c));
+  for (const char c : std::string_view("-._~")) kept[static_cast<unsigned char>(c)] = true;
+  kept['/'] = !encode_slash;
+  return kept;
+}
+constexpr std::array<bool, 256> kKeptWithSlash = KeptBytes(/*encode_slash=*/false);
+constexpr std::array<bool, 256> kKeptWithoutSlash = KeptBytes(/*encode_slash=*/true);
+
+// The value of an upper-case hex digit (the only case UriEncode writes), or -1.
+constexpr int UpperHexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 bool IsSubresourceName(std::string_view name) {
@@ -29,7 +57,8 @@ bool IsSubresourceName(std::string_view name) {
 }  // namespace
 
 std::optional<Refusal> ParseHeaderLines(std::span<const std::string_view> lines,
-                                        std::vector<RestHeader>& out) {
+                                        std::pmr::vector<RestHeader>& out) {
+  out.reserve(out.size() + lines.size());
   for (const std::string_view line : lines) {
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
@@ -57,10 +86,25 @@ std::optional<Refusal> ParseHeaderLines(std::span<const std::string_view> lines,
 }
 
 std::optional<Refusal> ParseQuery(std::string_view query, bool decode,
-                                  std::vector<QueryItem>& out) {
+                                  std::pmr::vector<QueryItem>& out, std::string& decoded) {
   // No query at all is a plain object request, which IdentifyOperation names as such.
   if (query.empty()) return std::nullopt;
-  for (const std::string_view item : Split(query, '&')) {
+  // Decoding only shortens, so the decoded parts of the whole query fit in query.size() bytes:
+  // reserved once, `decoded` never moves, and the views into it stay valid.
+  const auto decode_part = [&decoded,
+                            query](std::string_view part) -> std::optional<std::string_view> {
+    // Without a '%' the decoded part is the part itself ('+' stays '+').
+    if (part.find('%') == std::string_view::npos) return part;
+    std::optional<std::string> plain = aws::UriDecode(part);
+    if (!plain) return std::nullopt;
+    if (decoded.capacity() < query.size()) decoded.reserve(query.size());
+    const std::size_t start = decoded.size();
+    decoded.append(*plain);
+    return std::string_view(decoded).substr(start);
+  };
+  for (std::size_t start = 0;;) {
+    const std::size_t end = std::min(query.find('&', start), query.size());
+    const std::string_view item = query.substr(start, end - start);
     const std::size_t equals = item.find('=');
     const std::string_view raw_name = item.substr(0, equals);
     const std::string_view raw_value =
@@ -69,22 +113,23 @@ std::optional<Refusal> ParseQuery(std::string_view query, bool decode,
     QueryItem parsed;
     parsed.has_equals = equals != std::string_view::npos;
     if (decode) {
-      std::optional<std::string> name = aws::UriDecode(raw_name);
-      std::optional<std::string> value = aws::UriDecode(raw_value);
+      const std::optional<std::string_view> name = decode_part(raw_name);
+      const std::optional<std::string_view> value = decode_part(raw_value);
       if (!name || !value) return Refuse("rest.query.syntax", "bad escape in " + Quote(query));
-      parsed.name = std::move(*name);
-      parsed.value = std::move(*value);
+      parsed.name = *name;
+      parsed.value = *value;
     } else {
-      parsed.name = std::string(raw_name);
-      parsed.value = std::string(raw_value);
+      parsed.name = raw_name;
+      parsed.value = raw_value;
     }
-    out.push_back(std::move(parsed));
+    out.push_back(parsed);
+    if (end == query.size()) return std::nullopt;
+    start = end + 1;
   }
-  return std::nullopt;
 }
 
 std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
-                                                       const std::vector<QueryItem>& query,
+                                                       std::span<const QueryItem> query,
                                                        const UploadRules& rules) {
   if (method != "POST" && method != "PUT" && method != "DELETE") {
     return Refuse("rest.method", "method " + Quote(method));
@@ -124,7 +169,10 @@ std::variant<RestOperation, Refusal> IdentifyOperation(std::string_view method,
     operation.kind = method == "POST" ? MultipartOperation::kComplete : MultipartOperation::kAbort;
   } else {
     std::string names;
-    for (const QueryItem& item : query) names += (names.empty() ? "" : "&") + item.name;
+    for (const QueryItem& item : query) {
+      if (!names.empty()) names += '&';
+      names.append(item.name);
+    }
     return Refuse("rest.operation", std::string(method) + " with " + Quote(names) +
                                         " is not a multipart upload step");
   }
@@ -171,12 +219,28 @@ std::optional<Refusal> CheckRestObjectHeader(const RestHeader& header, Multipart
   return metadata.Add(name.substr(std::string_view("x-amz-meta-").size()), header.value);
 }
 
+bool IsCanonicalUriEncoding(std::string_view text, bool encode_slash) {
+  const std::array<bool, 256>& kept = encode_slash ? kKeptWithoutSlash : kKeptWithSlash;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (kept[static_cast<unsigned char>(text[i])]) continue;
+    // Anything else must be an escape of a byte UriEncode escapes, in its spelling.
+    if (text[i] != '%' || i + 2 >= text.size()) return false;
+    const int high = UpperHexValue(text[i + 1]);
+    const int low = UpperHexValue(text[i + 2]);
+    if (high < 0 || low < 0 || kept[static_cast<unsigned char>(high * 16 + low)]) return false;
+    i += 2;
+  }
+  return true;
+}
+
 std::optional<Refusal> DecodePathKey(std::string_view encoded, const KeyRules& rules,
                                      const Caller& caller, std::string& key) {
-  std::optional<std::string> decoded = aws::UriDecode(encoded);
   // One encoding per key: the one Fine Uploader's uriEscapePath and SigV4 both produce. Any other
-  // spelling of the same key would be a second string to sign for one request.
-  if (!decoded || aws::UriEncode(*decoded, /*encode_slash=*/false) != encoded) {
+  // spelling of the same key would be a second string to sign for one request. Checked in place;
+  // only a canonical key is then decoded (which cannot fail).
+  std::optional<std::string> decoded;
+  if (IsCanonicalUriEncoding(encoded, /*encode_slash=*/false)) decoded = aws::UriDecode(encoded);
+  if (!decoded) {
     return Refuse("rest.key.encoding", "key " + Quote(encoded) + " is not canonically encoded");
   }
   if (auto refusal = CheckKey(*decoded, rules, caller)) return refusal;

@@ -47,12 +47,12 @@ std::string SubResource(const RestOperation& operation) {
       return "uploads";
     case MultipartOperation::kUploadPart:
       return "partNumber=" + std::to_string(operation.part_number) +
-             "&uploadId=" + operation.upload_id;
+             "&uploadId=" + std::string(operation.upload_id);
     case MultipartOperation::kComplete:
     case MultipartOperation::kAbort:
       break;
   }
-  return "uploadId=" + operation.upload_id;
+  return "uploadId=" + std::string(operation.upload_id);
 }
 
 }  // namespace
@@ -74,7 +74,8 @@ Verdict VerifyRestV2(std::string_view headers, const UploadRules& rules, const C
   if (!lines[1].empty()) return Refuse("rest.v2.content-md5", "Content-MD5 " + Quote(lines[1]));
   if (!lines[3].empty()) return Refuse("rest.v2.date-line", "Date " + Quote(lines[3]));
 
-  std::vector<RestHeader> amz_headers;
+  RestScratch scratch;
+  std::pmr::vector<RestHeader> amz_headers(scratch.resource());
   const std::span<const std::string_view> header_lines(lines.data() + 4, lines.size() - 5);
   if (auto refusal = ParseHeaderLines(header_lines, amz_headers)) return *refusal;
 
@@ -91,8 +92,11 @@ Verdict VerifyRestV2(std::string_view headers, const UploadRules& rules, const C
 
   std::string key;
   if (auto refusal = DecodePathKey(encoded_key, rules.key, caller, key)) return *refusal;
-  std::vector<QueryItem> query_items;
-  if (auto refusal = ParseQuery(query, /*decode=*/false, query_items)) return *refusal;
+  std::pmr::vector<QueryItem> query_items(scratch.resource());
+  std::string unused_decoded;  // v2 sub-resources are not decoded
+  if (auto refusal = ParseQuery(query, /*decode=*/false, query_items, unused_decoded)) {
+    return *refusal;
+  }
   std::variant<RestOperation, Refusal> identified = IdentifyOperation(method, query_items, rules);
   if (auto* refusal = std::get_if<Refusal>(&identified)) return std::move(*refusal);
   const RestOperation& operation = std::get<RestOperation>(identified);

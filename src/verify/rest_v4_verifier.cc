@@ -1,10 +1,14 @@
 // REST Signature V4 strings (protocol 4.4, 4.5, 11.12-11.17). Fine Uploader sends the string to
 // sign with the raw canonical request in place of its hash:
 //   AWS4-HMAC-SHA256 \n <amz date> \n <scope> \n <canonical request>
-// Each field of the canonical request is parsed and checked; then the canonical request is built
-// again from those fields with aws/'s canonicalisation (the project's one SigV4 implementation) and
-// must equal what was received. So every accepted request is canonical, means exactly what was
-// checked, and hashes the way S3 will hash the real request.
+// Each field of the canonical request is parsed and checked, and the canonical request must be
+// exactly what aws/'s canonicalisation (the project's one SigV4 implementation) builds from those
+// fields. That is checked field by field in place rather than by building it again: the URI and
+// the query must be in UriEncode's one spelling (and the query sorted), the header values trimmed
+// as CanonicalHeaders trims them, the signed headers the names present. So every accepted request
+// is canonical, means exactly what was checked, and hashes the way S3 will hash the real request;
+// the received canonical request is what gets hashed.
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -71,11 +75,80 @@ std::optional<Refusal> CheckPayloadHash(std::string_view hash, MultipartOperatio
   return std::nullopt;
 }
 
+// CanonicalHeaders trims a value and collapses runs of spaces and tabs into one space: a value it
+// leaves unchanged has no tab, no leading or trailing space and no two spaces in a row.
+bool IsTrimmedHeaderValue(std::string_view value) {
+  if (value.empty()) return true;
+  if (value.front() == ' ' || value.back() == ' ') return false;
+  return value.find('\t') == std::string_view::npos && value.find("  ") == std::string_view::npos;
+}
+
+// Whether CanonicalQueryString of the decoded items gives `query` back: every item has a '=', names
+// and values are in UriEncode's spelling (slashes encoded), and the items are already in its order
+// (by name, then value). `query` already passed ParseQuery, so it has no empty name.
+bool IsCanonicalQuery(std::string_view query) {
+  std::string_view previous_name;
+  std::string_view previous_value;
+  for (std::size_t start = 0; start < query.size();) {
+    const std::size_t end = std::min(query.find('&', start), query.size());
+    const std::string_view item = query.substr(start, end - start);
+    const std::size_t equals = item.find('=');
+    if (equals == std::string_view::npos) return false;
+    const std::string_view name = item.substr(0, equals);
+    const std::string_view value = item.substr(equals + 1);
+    if (!IsCanonicalUriEncoding(name, /*encode_slash=*/true) ||
+        !IsCanonicalUriEncoding(value, /*encode_slash=*/true)) {
+      return false;
+    }
+    if (start > 0 && std::pair(name, value) < std::pair(previous_name, previous_value)) {
+      return false;
+    }
+    previous_name = name;
+    previous_value = value;
+    start = end + 1;
+  }
+  return true;
+}
+
+// Whether `signed_headers` is the names of `headers` joined by ';', compared in place.
+bool NamesTheHeaders(std::string_view signed_headers, std::span<const RestHeader> headers) {
+  std::size_t at = 0;
+  for (const RestHeader& header : headers) {
+    if (at > 0) {
+      if (at >= signed_headers.size() || signed_headers[at] != ';') return false;
+      ++at;
+    }
+    if (signed_headers.substr(at, header.name.size()) != header.name) return false;
+    at += header.name.size();
+  }
+  return at == signed_headers.size();
+}
+
+void AppendLowerHex(std::string& out, const aws::Sha256Digest& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t at = out.size();
+  out.resize(at + 2 * digest.size());
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    out[at + 2 * i] = kHex[digest[i] >> 4];
+    out[at + 2 * i + 1] = kHex[digest[i] & 0x0f];
+  }
+}
+
 }  // namespace
 
 Verdict VerifyRestV4(std::string_view headers, const UploadRules& rules, const Caller& caller,
                      TimePoint now) {
-  const std::vector<std::string_view> lines = Split(headers, '\n');
+  // The lines, on the stack: the caller bounded them to kMaxRestLines (a longer string, from a
+  // caller that did not, goes to the heap and is verified all the same).
+  std::array<std::string_view, kMaxRestLines> line_storage;
+  std::vector<std::string_view> long_lines;
+  const std::size_t line_count = SplitInto(headers, '\n', line_storage);
+  std::span<const std::string_view> lines(line_storage.data(),
+                                          std::min(line_count, line_storage.size()));
+  if (line_count > line_storage.size()) {
+    long_lines = Split(headers, '\n');
+    lines = long_lines;
+  }
   // Algorithm, date, scope, method, URI, query, (headers), empty line, signed headers, hash.
   if (lines.size() < kFirstHeaderLine + 3) {
     return Refuse("rest.v4.lines", std::to_string(lines.size()) + " lines, too few");
@@ -105,38 +178,43 @@ Verdict VerifyRestV4(std::string_view headers, const UploadRules& rules, const C
     return Refuse("rest.method", "method " + Quote(method));
   }
 
-  // Virtual-hosted: the path is the key. Path-style: the bucket, then the key.
-  std::string path_prefix = "/";
+  // Virtual-hosted: the path is the key. Path-style: the bucket, then the key ("/<bucket>/").
+  std::size_t prefix_size = 1;
   if (rules.addressing == Addressing::kPathStyle) {
-    path_prefix += rules.bucket + "/";
-    if (!uri.starts_with(path_prefix)) {
+    prefix_size = rules.bucket.size() + 2;
+    if (!uri.starts_with('/') || uri.substr(1, rules.bucket.size()) != rules.bucket ||
+        uri.size() < prefix_size || uri[prefix_size - 1] != '/') {
       return Refuse("rest.v4.bucket", "URI " + Quote(uri) + " is not in the bucket");
     }
-  } else if (!uri.starts_with(path_prefix)) {
+  } else if (!uri.starts_with('/')) {
     return Refuse("rest.v4.uri", "URI " + Quote(uri));
   }
+  // A key that passes is in UriEncode's spelling, so the URI is its own canonical form.
   std::string key;
-  if (auto refusal = DecodePathKey(uri.substr(path_prefix.size()), rules.key, caller, key)) {
+  if (auto refusal = DecodePathKey(uri.substr(prefix_size), rules.key, caller, key)) {
     return *refusal;
   }
 
-  std::vector<QueryItem> query_items;
-  if (auto refusal = ParseQuery(query, /*decode=*/true, query_items)) return *refusal;
+  RestScratch scratch;
+  std::pmr::vector<QueryItem> query_items(scratch.resource());
+  std::string decoded_query;
+  if (auto refusal = ParseQuery(query, /*decode=*/true, query_items, decoded_query)) {
+    return *refusal;
+  }
   std::variant<RestOperation, Refusal> identified = IdentifyOperation(method, query_items, rules);
   if (auto* refusal = std::get_if<Refusal>(&identified)) return std::move(*refusal);
   const RestOperation& operation = std::get<RestOperation>(identified);
 
-  std::vector<RestHeader> parsed_headers;
+  std::pmr::vector<RestHeader> parsed_headers(scratch.resource());
   const std::span<const std::string_view> header_lines(lines.data() + kFirstHeaderLine,
                                                        blank - kFirstHeaderLine);
   if (auto refusal = ParseHeaderLines(header_lines, parsed_headers)) return *refusal;
 
   MetadataBudget metadata("rest", rules);
   ProtocolHeaders protocol;
-  std::string expected_signed_headers;
+  bool values_trimmed = true;
   for (const RestHeader& header : parsed_headers) {
-    if (!expected_signed_headers.empty()) expected_signed_headers += ';';
-    expected_signed_headers.append(header.name);
+    values_trimmed = values_trimmed && IsTrimmedHeaderValue(header.value);
     if (header.name == "host") {
       // Exact: "mybucket.s3.amazonaws.com.evil.com" and "evilmybucket.s3..." are other hosts.
       if (header.value != rules.host) return Refuse("rest.v4.host", "host " + Quote(header.value));
@@ -159,40 +237,39 @@ Verdict VerifyRestV4(std::string_view headers, const UploadRules& rules, const C
     return Refuse("rest.v4.content-sha256.missing", "x-amz-content-sha256 is not signed");
   }
   if (auto refusal = CheckPayloadHash(*protocol.content_sha256, operation.kind)) return *refusal;
-  if (signed_headers != expected_signed_headers) {
-    return Refuse("rest.v4.signed-headers", "signed headers " + Quote(signed_headers) +
-                                                " vs present " + Quote(expected_signed_headers));
+  if (!NamesTheHeaders(signed_headers, parsed_headers)) {
+    std::string present;
+    for (const RestHeader& header : parsed_headers) {
+      if (!present.empty()) present += ';';
+      present.append(header.name);
+    }
+    return Refuse("rest.v4.signed-headers",
+                  "signed headers " + Quote(signed_headers) + " vs present " + Quote(present));
   }
   if (payload_hash != *protocol.content_sha256) {
     return Refuse("rest.v4.payload-hash",
                   "payload hash " + Quote(payload_hash) + " differs from x-amz-content-sha256");
   }
-
-  // Rebuild from the decoded fields with the one SigV4 implementation and demand the same bytes.
-  std::vector<aws::QueryParam> params;
-  params.reserve(query_items.size());
-  for (const QueryItem& item : query_items) params.push_back({item.name, item.value});
-  std::vector<aws::Header> canonical_headers;
-  canonical_headers.reserve(parsed_headers.size());
-  for (const RestHeader& header : parsed_headers) {
-    canonical_headers.push_back({std::string(header.name), std::string(header.value)});
-  }
-  const std::string path = path_prefix + aws::UriEncode(key, /*encode_slash=*/false);
-  const std::string canonical =
-      aws::CanonicalRequest(method, aws::CanonicalUri(path, /*normalize=*/false, /*encode=*/false),
-                            aws::CanonicalQueryString(params),
-                            aws::CanonicalHeaders(canonical_headers), *protocol.content_sha256);
-  const std::string_view received =
-      headers.substr(lines[0].size() + lines[1].size() + lines[2].size() + 3);
-  if (canonical != received) {
+  // The method is one of three, the URI canonical (above), the header names sorted and lower case
+  // (ParseHeaderLines), so CanonicalHeaders keeps their order and spelling; the signed headers and
+  // the payload hash were just compared. What is left to match its canonical form:
+  if (!values_trimmed || !IsCanonicalQuery(query)) {
     return Refuse("rest.v4.not-canonical", "the canonical request differs from its canonical form");
   }
 
+  // The received canonical request (everything after the scope line) is canonical: hashed as it
+  // is. The scope line is exactly CredentialScope(day, region, "s3") (CheckScope).
+  const std::size_t canonical_start = lines[0].size() + lines[1].size() + lines[2].size() + 3;
+  const std::string_view received = headers.substr(canonical_start);
   SigningTask task;
   task.kind = SigningTask::Kind::kRest;
   task.version = SignatureVersion::kV4;
-  task.string_to_sign = aws::StringToSign(
-      amz_date, aws::CredentialScope(scope.day, scope.region, "s3"), aws::Sha256Hex(canonical));
+  std::string& string_to_sign = task.string_to_sign;
+  string_to_sign.reserve(aws::kSigV4Algorithm.size() + amz_date.size() + lines[2].size() + 3 + 64);
+  string_to_sign.append(aws::kSigV4Algorithm).append("\n");
+  string_to_sign.append(amz_date).append("\n");
+  string_to_sign.append(lines[2]).append("\n");
+  AppendLowerHex(string_to_sign, aws::Sha256(received));
   task.scope_day = std::string(scope.day);
   task.region = std::string(scope.region);
   task.key = std::move(key);

@@ -2,6 +2,8 @@
 // (a REST string to sign) or a policy document. Here: strict JSON, the choice between the two, and
 // the version gate (protocol 11.2) that both paths pass first.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "s3upload/aws.h"
@@ -19,32 +21,61 @@ std::optional<Refusal> CheckVersionAllowed(SignatureVersion version, const Uploa
 
 namespace {
 
-// A REST string is printable ASCII lines: every field Fine Uploader puts in it is ASCII (keys and
-// metadata are URI-encoded). A CR, NUL or tab could only make two parsers see different lines.
-std::optional<Refusal> CheckRestCharacters(std::string_view headers) {
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    const auto c = static_cast<unsigned char>(headers[i]);
-    if (c == '\n' || (c >= 0x20 && c <= 0x7e)) continue;
-    static constexpr char kHex[] = "0123456789abcdef";
-    return Refuse("rest.charset", std::string("byte 0x") + kHex[c >> 4] + kHex[c & 0x0f] +
-                                      " at offset " + std::to_string(i));
-  }
-  return std::nullopt;
-}
-
-// Before anything splits the string into lines: bounded in bytes and in lines.
-std::optional<Refusal> CheckRestSize(std::string_view headers) {
+// Before anything splits the string into lines: bounded in bytes and in lines, and printable
+// ASCII lines. Every field Fine Uploader puts in it is ASCII (keys and metadata are URI-encoded);
+// a CR, NUL or tab could only make two parsers see different lines. One pass counts the lines and
+// finds the first byte that is neither; the size refusals come first.
+std::optional<Refusal> CheckRestText(std::string_view headers) {
   if (headers.size() > kMaxRestStringBytes) {
     return Refuse("rest.too-long", std::to_string(headers.size()) + " bytes, at most " +
                                        std::to_string(kMaxRestStringBytes) + " allowed");
   }
-  const std::size_t lines =
-      static_cast<std::size_t>(std::count(headers.begin(), headers.end(), '\n')) + 1;
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+  std::size_t lines = 1;
+  std::size_t bad = headers.size();  // the offset of the first byte that is not allowed
+  std::size_t i = 0;
+  while (i < headers.size()) {
+    // Eight printable bytes (0x20-0x7e, no line break) at once, nearly all of a string: each byte
+    // has its high bit clear, reaches it when 0x60 is added (>= 0x20), and not when 1 is (<= 0x7e);
+    // with the high bits clear, neither sum carries into the next byte.
+    std::uint64_t word = 0;
+    if (i + sizeof word <= headers.size()) {
+      std::memcpy(&word, headers.data() + i, sizeof word);
+      if ((word & kHighBits) == 0 && ((word + kOnes * 0x60) & kHighBits) == kHighBits &&
+          ((word + kOnes) & kHighBits) == 0) {
+        i += sizeof word;
+        continue;
+      }
+    }
+    // Otherwise byte by byte, up to the end of this word.
+    const std::size_t stop = std::min(i + sizeof word, headers.size());
+    for (; i < stop; ++i) {
+      const auto c = static_cast<unsigned char>(headers[i]);
+      if (c == '\n') {
+        ++lines;
+      } else if ((c < 0x20 || c > 0x7e) && bad == headers.size()) {
+        bad = i;
+      }
+    }
+  }
   if (lines > kMaxRestLines) {
     return Refuse("rest.too-many-lines", std::to_string(lines) + " lines, at most " +
                                              std::to_string(kMaxRestLines) + " allowed");
   }
+  if (bad < headers.size()) {
+    const auto c = static_cast<unsigned char>(headers[bad]);
+    static constexpr char kHex[] = "0123456789abcdef";
+    return Refuse("rest.charset", std::string("byte 0x") + kHex[c >> 4] + kHex[c & 0x0f] +
+                                      " at offset " + std::to_string(bad));
+  }
   return std::nullopt;
+}
+
+// The first line of every SigV4 string to sign.
+bool HasV4Shape(std::string_view headers) {
+  return headers.starts_with(aws::kSigV4Algorithm) &&
+         headers.substr(aws::kSigV4Algorithm.size()).starts_with('\n');
 }
 
 }  // namespace
@@ -53,10 +84,8 @@ std::optional<Refusal> CheckRestSize(std::string_view headers) {
 Verdict VerifyRestStringToSign(std::string_view headers, SignatureVersion version,
                                const UploadRules& rules, const Caller& caller, TimePoint now) {
   if (auto refusal = internal::CheckVersionAllowed(version, rules)) return *refusal;
-  if (auto refusal = internal::CheckRestSize(headers)) return *refusal;
-  if (auto refusal = internal::CheckRestCharacters(headers)) return *refusal;
-  const std::string v4_start = std::string(aws::kSigV4Algorithm) + "\n";
-  const bool v4_shape = headers.starts_with(v4_start);
+  if (auto refusal = internal::CheckRestText(headers)) return *refusal;
+  const bool v4_shape = internal::HasV4Shape(headers);
   if (version == SignatureVersion::kV4 && !v4_shape) {
     return internal::Refuse("version.mismatch", "v4 requested, but the string is not SigV4");
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "verify/verify_test_support.h"
 
@@ -105,6 +106,45 @@ TEST(SignRequestTest, RestStringOfKMaxRestLinesIsReadOneMoreIsRefused) {
             "rest.too-many-lines");
   EXPECT_EQ(Rule(RestBody(std::string(kMaxRestLines - 1, '\n')), SignatureVersion::kV2),
             "rest.trailing-newline");
+}
+
+// Lines and characters are checked in one pass (eight bytes at a time where they are printable):
+// the first byte that is neither printable ASCII nor '\n' is named with its offset, wherever it
+// falls in a word, and too many lines win over a bad byte.
+TEST(SignRequestTest, RestCharactersAreNamedAtTheirOffset) {
+  struct Case {
+    std::string headers;
+    std::string detail;  // of the refusal, "" when the string passes the text checks
+  };
+  const std::string line =
+      "PUT\n\n\n\nx-amz-date:Wed, 01 May 2024 12:00:00 GMT\n/mybucket/k?uploads";
+  std::vector<Case> cases = {
+      {line, ""},
+      {std::string(kMaxRestLines, '\n') + '\x01', "65 lines, at most 64 allowed"},
+  };
+  for (const std::size_t at : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 30u}) {
+    for (const char bad : {'\0', '\t', '\r', '\x1f', '\x7f', '\x80', '\xff'}) {
+      std::string headers = line;
+      headers[at] = bad;
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto c = static_cast<unsigned char>(bad);
+      cases.push_back({headers, std::string("byte 0x") + kHex[c >> 4] + kHex[c & 0x0f] +
+                                    " at offset " + std::to_string(at)});
+      // Only the first one is named.
+      headers[at + 3] = '\x02';
+      cases.push_back({headers, cases.back().detail});
+    }
+  }
+  // The printable extremes pass in every position of a word.
+  for (const char edge : {' ', '~'}) cases.push_back({std::string(17, edge), ""});
+  for (const Case& c : cases) {
+    const Verdict verdict =
+        VerifyRestStringToSign(c.headers, SignatureVersion::kV2, DocRules(), {}, Now());
+    const auto* refusal = std::get_if<Refusal>(&verdict);
+    const bool text_refusal = refusal != nullptr && (refusal->rule == "rest.charset" ||
+                                                     refusal->rule == "rest.too-many-lines");
+    EXPECT_EQ(text_refusal ? refusal->detail : "", c.detail) << JsonQuote(c.headers);
+  }
 }
 
 }  // namespace
