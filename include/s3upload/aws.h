@@ -58,6 +58,12 @@ std::string HexEncode(std::span<const unsigned char> bytes);  // lower case
 std::string Base64Encode(std::string_view bytes);             // standard alphabet, padded
 // Strict: standard alphabet, correct padding, no whitespace. nullopt on anything else.
 std::optional<std::string> Base64Decode(std::string_view text);
+// base64url without padding (RFC 4648 section 5; JWS, our upload tokens).
+std::string Base64UrlEncode(std::string_view bytes);
+// Strict: alphabet A-Z a-z 0-9 - _ only (no '=', no whitespace), length % 4 != 1, and the unused
+// bits of the last character zero (one encoding per byte string, so a token cannot be re-encoded
+// into a different string that verifies). nullopt on anything else.
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 // SHA-256 of the empty string: the payload hash of requests without a body.
 inline constexpr std::string_view kEmptyPayloadHash =

@@ -33,8 +33,8 @@ namespace s3upload::config {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/s3-upload-signer/config.yaml";
 
-enum class HandlerKind { kSign, kSuccess, kDelete, kHealth, kMetrics, kParams };
-// "sign", "success", "delete", "health", "metrics", "params"
+enum class HandlerKind { kSign, kSuccess, kDelete, kHealth, kMetrics, kParams, kMultipart };
+// "sign", "success", "delete", "health", "metrics", "params", "multipart"
 std::string_view HandlerName(HandlerKind kind);
 
 // The webhook the success handler calls after a confirmed upload (see notify.h for the format).
@@ -85,6 +85,21 @@ struct ParamsSettings {
   std::string name_metadata = "filename";
 };
 
+// What the multipart handler allows for a profile (its `multipart` section): Uppy's
+// Companion-compatible multipart routes. The key comes from the profile's params template; every
+// call after the create must present the upload token issued at create (carried in the uploadId
+// the client echoes back), an HMAC-SHA256 with `token_secret` over the profile, user, key, S3
+// upload id and expiry.
+struct MultipartSettings {
+  std::shared_ptr<const aws::SecretKey> token_secret;  // at least 32 bytes
+  // Lifetime of a presigned part URL.
+  std::chrono::seconds part_expires{300};
+  // How long after the create the token is accepted (sign, list, complete, abort).
+  std::chrono::seconds upload_expires{24 * 3600};
+  // Most parts an upload may have (S3's limit is 10000); the part numbers are 1..max_parts.
+  std::uint32_t max_parts = 1000;
+};
+
 // `key_template` with {user}, {uuid} and {ext} replaced (`ext` with its dot, or empty). No checks:
 // the caller checks the key it gets (verify::CheckKey).
 std::string ExpandKeyTemplate(std::string_view key_template, std::string_view user,
@@ -103,6 +118,8 @@ struct Profile {
   SuccessSettings success;
   // Needed by a params route; none when the profile has no `params` section.
   std::optional<ParamsSettings> params;
+  // Needed by a multipart route (with `params`, for the key template); none when absent.
+  std::optional<MultipartSettings> multipart;
 };
 
 // Who may call a route of kind sign, params, success or delete (`auth` of a route).
@@ -131,6 +148,11 @@ struct Route {
   // second line against cross-site requests. Each "scheme://host[:port]", lower case, as browsers
   // send it. A request without Origin (not from a browser's cross-origin fetch) is not refused.
   std::vector<std::string> origins;
+  // What params and success answer (`reply`): JSON (the default), or an HTML page for a browser
+  // without script (GET only): params the upload form with the signed fields as hidden inputs
+  // (its profile's params redirect to a success route), success the page S3 redirects to.
+  enum class Reply { kJson, kHtml };
+  Reply reply = Reply::kJson;
 };
 
 // The responder's own calls to S3.

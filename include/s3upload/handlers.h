@@ -25,12 +25,25 @@
 // - delete: Fine Uploader's deleteFile endpoint, DELETE <route>/<uuid>?key&bucket or POST with
 //   _method=DELETE; the same rules on bucket and key (refused without any S3 call); a missing
 //   object answers 204 like a deleted one; an S3 failure 502 with a JSON error.
+// - multipart: Uppy's Companion-compatible multipart routes under the route's prefix (create,
+//   sign a part, list, complete, abort, batch; see handlers/multipart.cc for the exact shapes).
+//   The server creates the upload (key from the profile's params template) and answers an
+//   uploadId that carries an HMAC token binding profile, user, key, S3 upload id and expiry; every
+//   later call must present it, for the same key, as the same user, before its expiry, or is
+//   refused (403) without any S3 call or signature. Complete lists the parts in S3 first and
+//   refuses and aborts an upload over the profile's size or part count. Refusals answer 4xx
+//   {"error": ..., "message": ...} and name the rule in the log.
 // - health: 200 {"status":"ok","version":...,"generation":N}; 503 {"status":"unconfigured",...}
 //   while the configuration cannot serve uploads (no profile, or no sign route: the shipped
 //   default).
 // - metrics: the counters of metrics::Registry in the Prometheus text format (text/plain).
-// - Every response is JSON; log_fields always carry "profile" when the route has one, and "refused"
-//   plus "detail" for a refusal.
+// - reply: html (params and success routes, GET): the same checks, answered as pages for a browser
+//   without script: params the upload form (the signed fields as hidden inputs, then the file;
+//   the request may name no file, then gives the type), success the page S3 redirects to after
+//   the upload (?bucket&key&etag). Every value HTML-escaped; a CSP that allows no script; a
+//   refusal keeps the status the JSON answer has, never 200.
+// - Every other response is JSON; log_fields always carry "profile" when the route has one, and
+//   "refused" plus "detail" for a refusal.
 //
 // Thread-safety: handlers are re-entrant; Context is read-only.
 #pragma once
@@ -43,6 +56,7 @@
 #include "s3upload/metrics.h"
 #include "s3upload/notify.h"
 #include "s3upload/s3.h"
+#include "s3upload/s3_multipart.h"
 
 namespace s3upload::handlers {
 
@@ -52,6 +66,11 @@ class Services {
   virtual ~Services() = default;
   // The object store of a profile of the snapshot the request runs on (server credentials).
   virtual s3::ObjectStore& StoreFor(const config::Profile& profile) = 0;
+  // The multipart calls of a profile that has a `multipart` section (signing credentials); null
+  // when there are none.
+  virtual s3::MultipartStore* MultipartStoreFor(const config::Profile& /*profile*/) {
+    return nullptr;
+  }
   virtual notify::Notifier& Notifier() = 0;
   virtual const metrics::Registry& Metrics() = 0;
 };
@@ -69,6 +88,7 @@ struct Context {
 
 http::Response Sign(const http::Request& request, const Context& context);
 http::Response Params(const http::Request& request, const Context& context);
+http::Response Multipart(const http::Request& request, const Context& context);
 http::Response Success(const http::Request& request, const Context& context);
 http::Response Delete(const http::Request& request, const Context& context);
 http::Response Health(const http::Request& request, const Context& context);

@@ -1,8 +1,8 @@
-// s3: the S3 client the responder uses with its server key: HEAD and DELETE of one object (more
-// multipart calls come later), and presigned GET URLs; and the uploads the params handler hands to
-// browsers: POST policies with their form fields, and presigned PUT URLs. Requests are signed with
-// aws/ (the one SigV4 implementation) and sent through outbound/ (libcurl, retries, the
-// concurrency cap).
+// s3: the S3 client the responder uses with its server key: HEAD and DELETE of one object (the
+// multipart calls are in s3_multipart.h), and presigned GET URLs; and the uploads the params
+// handler hands to browsers: POST policies with their form fields, and presigned PUT URLs. Requests
+// are signed with aws/ (the one SigV4 implementation) and sent through outbound/ (libcurl, retries,
+// the concurrency cap).
 //
 // Contract
 // - ObjectStore is what handlers see; S3Client is the real one, tests use fakes.

@@ -144,6 +144,8 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
       return handlers::Sign(request, context);
     case config::HandlerKind::kParams:
       return handlers::Params(request, context);
+    case config::HandlerKind::kMultipart:
+      return handlers::Multipart(request, context);
     case config::HandlerKind::kSuccess:
       return handlers::Success(request, context);
     case config::HandlerKind::kDelete:

@@ -12,6 +12,7 @@
 #include "s3upload/notify.h"
 #include "s3upload/outbound.h"
 #include "s3upload/s3.h"
+#include "s3upload/s3_multipart.h"
 
 namespace s3upload::app {
 
@@ -26,6 +27,7 @@ class Runtime final : public handlers::Services {
   const std::shared_ptr<const config::Snapshot>& shared_snapshot() const { return snapshot_; }
 
   s3::ObjectStore& StoreFor(const config::Profile& profile) override;
+  s3::MultipartStore* MultipartStoreFor(const config::Profile& profile) override;
   notify::Notifier& Notifier() override;
   const metrics::Registry& Metrics() override { return metrics_; }
 
@@ -34,6 +36,7 @@ class Runtime final : public handlers::Services {
   metrics::Registry& metrics_;
   std::unique_ptr<notify::Notifier> timed_notifier_;
   std::map<std::string, std::unique_ptr<s3::ObjectStore>, std::less<>> stores_;
+  std::map<std::string, std::unique_ptr<s3::MultipartStore>, std::less<>> multipart_stores_;
 };
 
 }  // namespace s3upload::app

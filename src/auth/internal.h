@@ -14,16 +14,6 @@
 namespace s3upload::auth::internal {
 
 // ---------------------------------------------------------------------------------------------
-// base64url (base64url.cc), RFC 7515 section 2 / RFC 4648 section 5 without padding
-// ---------------------------------------------------------------------------------------------
-
-std::string Base64UrlEncode(std::string_view bytes);
-// Strict: alphabet A-Z a-z 0-9 - _ only (no '=', no whitespace), length % 4 != 1, and the unused
-// bits of the last character zero (one encoding per byte string, so a token cannot be re-encoded
-// into a different string that verifies). nullopt on anything else.
-std::optional<std::string> Base64UrlDecode(std::string_view text);
-
-// ---------------------------------------------------------------------------------------------
 // Strict JSON (json_strict.cc)
 // ---------------------------------------------------------------------------------------------
 

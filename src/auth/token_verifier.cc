@@ -11,6 +11,7 @@
 
 #include "auth/internal.h"
 #include "s3upload/auth.h"
+#include "s3upload/aws.h"
 #include "s3upload/secure.h"
 
 namespace s3upload::auth {
@@ -102,7 +103,7 @@ std::string_view AlgorithmName(Algorithm algorithm) {
 }
 
 Status CheckHeader(std::string_view header_b64, Algorithm algorithm) {
-  const std::optional<std::string> json = internal::Base64UrlDecode(header_b64);
+  const std::optional<std::string> json = aws::Base64UrlDecode(header_b64);
   if (!json) return Refuse(kErrorMalformedToken, "header encoding");
   rapidjson::Document header;
   switch (internal::ParseStrictJson(*json, header)) {
@@ -314,7 +315,7 @@ StatusOr<TokenClaims> TokenVerifier::Verify(std::string_view compact_token, Time
 
   if (Status header = CheckHeader(header_b64, impl_->algorithm); !header.ok()) return header;
 
-  const std::optional<std::string> signature = internal::Base64UrlDecode(signature_b64);
+  const std::optional<std::string> signature = aws::Base64UrlDecode(signature_b64);
   if (!signature) return Refuse(kErrorMalformedToken, "signature encoding");
   const internal::SignatureCheck check =
       impl_->algorithm == Algorithm::kHs256
@@ -323,7 +324,7 @@ StatusOr<TokenClaims> TokenVerifier::Verify(std::string_view compact_token, Time
   if (check == internal::SignatureCheck::kError) return Refuse(kErrorInternal);
   if (check != internal::SignatureCheck::kValid) return Refuse(kErrorBadSignature);
 
-  const std::optional<std::string> payload_json = internal::Base64UrlDecode(payload_b64);
+  const std::optional<std::string> payload_json = aws::Base64UrlDecode(payload_b64);
   if (!payload_json) return Refuse(kErrorMalformedToken, "payload encoding");
   rapidjson::Document payload;
   switch (internal::ParseStrictJson(*payload_json, payload)) {

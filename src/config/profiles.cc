@@ -13,7 +13,7 @@
 namespace s3upload::config::internal {
 namespace {
 
-constexpr std::array<std::string_view, 23> kProfileKeys = {"credentials",
+constexpr std::array<std::string_view, 24> kProfileKeys = {"credentials",
                                                            "bucket",
                                                            "region",
                                                            "endpoint",
@@ -35,7 +35,8 @@ constexpr std::array<std::string_view, 23> kProfileKeys = {"credentials",
                                                            "object_headers",
                                                            "server_credentials",
                                                            "success",
-                                                           "params"};
+                                                           "params",
+                                                           "multipart"};
 constexpr std::array<std::string_view, 2> kAddressings = {"virtual", "path"};
 
 constexpr std::chrono::seconds kMaxWindow{7 * 24 * 3600};
@@ -469,6 +470,7 @@ std::optional<Profile> ReadProfile(const Field& entry, const CredentialTable& cr
   ReadSuccessSettings(map, base_dir, env, profile.success, diag);
   // Last: the key template is checked against the key rules and metadata read above.
   ReadParamsSettings(map, rules, /*rules_ok=*/diag.count() == errors_before, profile.params, diag);
+  ReadMultipartSettings(map, base_dir, env, profile.multipart, diag);
 
   if (!credentials_ok || diag.count() != errors_before) {
     return std::nullopt;

@@ -23,6 +23,8 @@ std::string_view HandlerName(HandlerKind kind) {
       return "metrics";
     case HandlerKind::kParams:
       return "params";
+    case HandlerKind::kMultipart:
+      return "multipart";
   }
   return "unknown";
 }
@@ -32,7 +34,7 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
                                                       "PATCH", "DELETE", "OPTIONS"};
-constexpr std::array<std::string_view, 6> kHandlers = {"sign",   "params", "success",
+constexpr std::array<std::string_view, 7> kHandlers = {"sign",   "params", "multipart", "success",
                                                        "delete", "health", "metrics"};
 
 struct ReadRoute {
@@ -197,6 +199,52 @@ void ReadOrigins(const MapReader& map, Route& route, Diagnostics& diag) {
   }
 }
 
+// reply: json (the default) or html: a page for a browser without script (params, success).
+void ReadReply(const MapReader& map, std::optional<HandlerKind> handler, Route& route,
+               Diagnostics& diag) {
+  std::optional<Field> field = map.Get("reply");
+  if (!field) {
+    return;
+  }
+  std::optional<std::string> text = ReadString(*field, diag);
+  if (!text) {
+    return;
+  }
+  if (*text == "json") {
+    return;
+  }
+  if (*text != "html") {
+    constexpr std::array<std::string_view, 2> kReplies = {"json", "html"};
+    ValueError(*field,
+               "unknown reply " + Quote(*text) + " " + Alternatives(*text, kReplies, "allowed"),
+               diag);
+    return;
+  }
+  if (handler != HandlerKind::kParams && handler != HandlerKind::kSuccess) {
+    ValueError(*field, "only params and success routes have an HTML reply", diag);
+    return;
+  }
+  if (route.methods != std::vector<std::string>{"GET"}) {
+    ValueError(*field,
+               "an HTML reply answers a browser's navigation, not a script: give the route "
+               "methods [GET] (S3 redirects to the success page with GET)",
+               diag);
+    return;
+  }
+  const Profile* profile = route.profile;
+  if (handler == HandlerKind::kParams && profile != nullptr && profile->params &&
+      (profile->params->method != ParamsSettings::Method::kPost ||
+       profile->params->success_action_redirects.empty())) {
+    ValueError(*field,
+               "the form page needs profile " + Quote(profile->name) +
+                   "'s params to have method post and success_action_redirect (the reply: html "
+                   "success route S3 sends the browser to after the upload)",
+               diag);
+    return;
+  }
+  route.reply = Route::Reply::kHtml;
+}
+
 std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
                                       const RouteReferences& references, Diagnostics& diag) {
   const ProfileMap& profiles = references.profiles;
@@ -204,7 +252,7 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   const std::size_t errors_before = diag.count();
   const MapReader map = MapReader::Closed(
       node, Scope{"route " + std::to_string(number), ""},
-      {"path", "methods", "method", "handler", "profile", "auth", "origins"}, diag);
+      {"path", "methods", "method", "handler", "profile", "auth", "origins", "reply"}, diag);
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -225,8 +273,9 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   std::optional<HandlerKind> handler;
   if (std::optional<Field> field = map.Require("handler")) {
     if (std::optional<std::string> text = ReadString(*field, diag)) {
-      for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kParams, HandlerKind::kSuccess,
-                               HandlerKind::kDelete, HandlerKind::kHealth, HandlerKind::kMetrics}) {
+      for (HandlerKind kind : {HandlerKind::kSign, HandlerKind::kParams, HandlerKind::kMultipart,
+                               HandlerKind::kSuccess, HandlerKind::kDelete, HandlerKind::kHealth,
+                               HandlerKind::kMetrics}) {
         if (*text == HandlerName(kind)) {
           handler = kind;
         }
@@ -241,6 +290,14 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   }
   if (handler) {
     route.handler = *handler;
+  }
+  if (handler == HandlerKind::kMultipart && !route.path.empty() && !route.is_prefix) {
+    if (std::optional<Field> field = map.Get("path")) {
+      ValueError(*field,
+                 "a multipart route serves a whole tree (create, parts, list, complete, abort): "
+                 "give a prefix such as \"/s3/multipart/*\"",
+                 diag);
+    }
   }
 
   std::optional<Field> profile_field = map.Get("profile");
@@ -266,6 +323,14 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
                        "and what to build)",
                    diag);
       }
+      if (handler == HandlerKind::kMultipart && (!it->second.params || !it->second.multipart)) {
+        ValueError(*profile_field,
+                   "profile " + Quote(*name) +
+                       " needs a `params` section (the key template) and a `multipart` section "
+                       "(the upload token secret, part URL lifetime, part count), which a "
+                       "multipart route needs",
+                   diag);
+      }
     } else if (!declared.contains(*name)) {
       std::string hint = "(none are defined)";
       if (!declared.empty()) {
@@ -279,6 +344,7 @@ std::optional<ReadRoute> ReadOneRoute(const YAML::Node& node, int number,
   }
   ReadAuth(map, handler, references, route, diag);
   ReadOrigins(map, route, diag);
+  ReadReply(map, handler, route, diag);
   if (!profile_ok || diag.count() != errors_before) {
     return std::nullopt;
   }

@@ -54,6 +54,12 @@ void ReadSuccessSettings(const MapReader& profile_map, const std::string& base_d
 void ReadParamsSettings(const MapReader& profile_map, const verify::UploadRules& rules,
                         bool rules_ok, std::optional<ParamsSettings>& params, Diagnostics& diag);
 
+// The `multipart` map of a profile (absent: none). `base_dir` and `env` are for its token secret.
+// Problems are only reported; the caller knows from the error count whether it is usable.
+void ReadMultipartSettings(const MapReader& profile_map, const std::string& base_dir,
+                           const EnvironmentLookup& env,
+                           std::optional<MultipartSettings>& multipart, Diagnostics& diag);
+
 using AuthenticatorMap = std::map<std::string, auth::TokenVerifier, std::less<>>;
 
 // Fills `authenticators` with the ones that have no error and returns the names of all defined.

@@ -13,7 +13,8 @@ std::vector<std::string> StillToFillIn(const Snapshot& snapshot) {
   bool has_sign_route = false;
   for (const Route& route : snapshot.routes) {
     has_sign_route = has_sign_route || route.handler == HandlerKind::kSign ||
-                     route.handler == HandlerKind::kParams;
+                     route.handler == HandlerKind::kParams ||
+                     route.handler == HandlerKind::kMultipart;
   }
   if (!has_sign_route) {
     missing.emplace_back(

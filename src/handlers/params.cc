@@ -1,11 +1,10 @@
 // The params handler: the server builds the whole upload (Uppy's and Shrine's getUploadParameters,
 // Dropzone, plain forms). The client describes its file; PlanUpload decides everything and checks
 // it; only then is a POST policy or a presigned PUT URL signed.
-#include <openssl/rand.h>
 
-#include <array>
 #include <string>
 
+#include "handlers/html_page.h"
 #include "handlers/replies.h"
 #include "handlers/upload_plan.h"
 #include "s3upload/handlers.h"
@@ -15,18 +14,8 @@ namespace {
 
 using internal::JsonObject;
 using internal::ParamsRefusal;
+using internal::RandomUuid;
 using internal::UploadPlan;
-
-// A random (version 4) UUID, lower case; nullopt if the system has no randomness to give.
-std::optional<std::string> RandomUuid() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
-  const std::string hex = aws::HexEncode(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
 
 // {"error": message, "message": message}: "message" is what Uppy shows for a 4xx answer.
 http::Response Refused(const config::Profile& profile, const ParamsRefusal& refusal) {
@@ -40,6 +29,60 @@ http::Response Refused(const config::Profile& profile, const ParamsRefusal& refu
   return response;
 }
 
+// The same refusal as a page (reply: html): what the user sees instead of the form.
+http::Response RefusedPage(const config::Profile& profile, const ParamsRefusal& refusal) {
+  http::Response response =
+      internal::HtmlMessage(refusal.status, "This upload cannot be prepared", refusal.message);
+  response.log_fields = {
+      {"profile", profile.name}, {"refused", refusal.rule}, {"detail", refusal.detail}};
+  return response;
+}
+
+http::Response InternalError(bool html, const config::Profile& profile, std::string error) {
+  http::Response response =
+      html ? internal::HtmlMessage(500, "Something went wrong",
+                                   "the upload could not be prepared; try again later")
+           : http::JsonError(500, "internal error");
+  response.log_fields = {{"profile", profile.name}, {"error", std::move(error)}};
+  return response;
+}
+
+// The form for a browser without script: the signed fields as hidden inputs, in order, then the
+// file (S3 reads the fields before the file, and ignores everything after it), then the button.
+// S3 then redirects the browser to the plan's success_action_redirect.
+http::Response FormPage(const UploadPlan& plan, const s3::PresignedPost& post,
+                        const config::ParamsSettings& settings) {
+  using internal::HtmlEscape;
+  internal::HtmlPage page;
+  page.title = "Upload a file";
+  std::string& body = page.body;
+  body += "<p>Choose a file of type <code id=\"content-type\">" + HtmlEscape(plan.content_type) +
+          "</code>";
+  if (plan.min_size == plan.max_size) {
+    body += " of exactly " + internal::HumanSize(plan.max_size);
+  } else {
+    body += ", at most <span id=\"max-size\">" + internal::HumanSize(plan.max_size) + "</span>";
+  }
+  body += ". It goes straight to storage; this form is valid for " +
+          std::to_string(settings.expires.count()) + " seconds.</p>\n";
+  body += "<form method=\"post\" action=\"" + HtmlEscape(post.url) +
+          "\" enctype=\"multipart/form-data\">\n";
+  for (const auto& [name, value] : post.fields) {
+    body += "<input type=\"hidden\" name=\"" + HtmlEscape(name) + "\" value=\"" +
+            HtmlEscape(value) + "\">\n";
+  }
+  body +=
+      "<p><label for=\"file\">File</label>\n<input type=\"file\" id=\"file\" name=\"file\" "
+      "accept=\"" +
+      HtmlEscape(plan.content_type) + "\" required></p>\n";
+  body += "<p><button type=\"submit\">Upload</button></p>\n</form>\n";
+  body += "<p class=\"note\">The file is stored as <code id=\"key\">" + HtmlEscape(plan.key) +
+          "</code> with the type above, whatever it contains.</p>\n";
+  page.form_action = {internal::UrlOrigin(post.url),
+                      internal::UrlOrigin(plan.success_action_redirect)};
+  return internal::HtmlResponse(200, page);
+}
+
 std::string JsonFields(const http::Fields& fields) {
   JsonObject object;
   for (const auto& [name, value] : fields) object.SetString(name, value);
@@ -50,25 +93,32 @@ std::string JsonFields(const http::Fields& fields) {
 
 http::Response Params(const http::Request& request, const Context& context) {
   const config::Profile& profile = *context.route.profile;
+  // reply: html: a form page for a browser without script (the loader makes sure the profile
+  // posts and redirects to a success page).
+  const bool html = context.route.reply == config::Route::Reply::kHtml;
   if (!profile.params) {  // the loader refuses a params route to such a profile
-    http::Response response = http::JsonError(500, "internal error");
-    response.log_fields = {{"profile", profile.name}, {"error", "the profile has no params"}};
-    return response;
+    return InternalError(html, profile, "the profile has no params");
   }
   const config::ParamsSettings& settings = *profile.params;
+  if (html && (settings.method != config::ParamsSettings::Method::kPost ||
+               settings.success_action_redirects.empty())) {
+    return InternalError(html, profile, "a form page needs params with method post and a redirect");
+  }
+  const auto refused = [&](const ParamsRefusal& refusal) {
+    return html ? RefusedPage(profile, refusal) : Refused(profile, refusal);
+  };
 
   auto file = internal::ReadFileDescription(request);
-  if (const auto* refusal = std::get_if<ParamsRefusal>(&file)) return Refused(profile, *refusal);
+  if (const auto* refusal = std::get_if<ParamsRefusal>(&file)) return refused(*refusal);
   const std::optional<std::string> uuid = RandomUuid();
   if (!uuid) {
-    http::Response response = http::JsonError(500, "internal error");
-    response.log_fields = {{"profile", profile.name}, {"error", "no random bytes for a uuid"}};
-    return response;
+    return InternalError(html, profile, "no random bytes for a uuid");
   }
-  auto planned = internal::PlanUpload(std::get<internal::FileDescription>(file), profile,
-                                      context.caller, *uuid);
+  auto planned = internal::PlanUpload(
+      std::get<internal::FileDescription>(file), profile, context.caller, *uuid,
+      html ? internal::FileNaming::kChosenLater : internal::FileNaming::kNamed);
   if (const auto* refusal = std::get_if<ParamsRefusal>(&planned)) {
-    return Refused(profile, *refusal);
+    return refused(*refusal);
   }
   const UploadPlan& plan = std::get<UploadPlan>(planned);
 
@@ -94,6 +144,15 @@ http::Response Params(const http::Request& request, const Context& context) {
     policy.max_size = plan.max_size;
     policy.expires = settings.expires;
     const s3::PresignedPost post = s3::PresignPost(location, policy, credentials, context.now);
+    if (html) {
+      http::Response response = FormPage(plan, post, settings);
+      response.log_fields = {{"profile", profile.name},
+                             {"signed", "params-post"},
+                             {"version", "v4"},
+                             {"key", plan.key},
+                             {"reply", "html"}};
+      return response;
+    }
     reply.SetString("method", "POST");
     reply.SetString("url", post.url);
     reply.Set("fields", JsonFields(post.fields));

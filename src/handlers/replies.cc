@@ -1,5 +1,11 @@
-// Replies shared by the success and delete handlers.
+// Replies shared by the handlers that act on stored objects.
 #include "handlers/replies.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+
+#include "s3upload/aws.h"
 
 namespace s3upload::handlers::internal {
 
@@ -23,6 +29,11 @@ http::Response StorageFailure(const s3::Error& error) {
                         /*prevent_retry=*/false)
           : UploadError(502, "the storage service could not be reached; try again later",
                         /*prevent_retry=*/false);
+  response.log_fields = StorageFailureLogFields(error);
+  return response;
+}
+
+http::Fields StorageFailureLogFields(const s3::Error& error) {
   const char* kind = "unavailable";
   switch (error.kind) {
     case s3::Error::Kind::kUnavailable:
@@ -37,10 +48,28 @@ http::Response StorageFailure(const s3::Error& error) {
       kind = "rejected";
       break;
   }
-  response.log_fields = {{"s3_error", kind}, {"detail", error.message}};
-  if (error.http_status != 0)
-    response.log_fields.emplace_back("s3_status", std::to_string(error.http_status));
-  return response;
+  http::Fields fields = {{"s3_error", kind}, {"detail", error.message}};
+  if (error.http_status != 0) fields.emplace_back("s3_status", std::to_string(error.http_status));
+  return fields;
+}
+
+std::string Quoted(std::string_view text) {
+  constexpr std::size_t kMax = 120;
+  std::string out = "\"";
+  out += text.substr(0, kMax);
+  if (text.size() > kMax) out += "...";
+  out += '"';
+  return out;
+}
+
+std::optional<std::string> RandomUuid() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+  const std::string hex = aws::HexEncode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 void JsonObject::Set(std::string name, std::string json_value) {

@@ -1,6 +1,7 @@
 // Replies shared by the handlers that act on stored objects (success, delete).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,17 @@ http::Response Refused(const verify::Refusal& refusal, std::string_view message)
 
 // The answer to an S3 call that failed (503 when busy, 502 otherwise), the reason in the log.
 http::Response StorageFailure(const s3::Error& error);
+
+// What the log says of a failed S3 call: s3_error (busy, denied, rejected, unavailable), detail,
+// and s3_status when S3 answered.
+http::Fields StorageFailureLogFields(const s3::Error& error);
+
+// Client input in a log detail: quoted, cut to 120 bytes ("..." after).
+std::string Quoted(std::string_view text);
+
+// A random (version 4) UUID, lower case, for keys; nullopt if the system has no randomness to
+// give (then nothing is signed).
+std::optional<std::string> RandomUuid();
 
 // A JSON object built member by member; a later member with the same name replaces the earlier one.
 class JsonObject {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "handlers/mime_types.h"
+#include "handlers/replies.h"
 #include "s3upload/aws.h"
 
 namespace s3upload::handlers::internal {
@@ -23,16 +24,6 @@ constexpr std::size_t kMaxJsonMembers = 16;
 
 ParamsRefusal Refuse(int status, std::string rule, std::string detail, std::string message) {
   return ParamsRefusal{status, std::move(rule), std::move(detail), std::move(message)};
-}
-
-// Client input in a log detail: quoted, cut short.
-std::string Quoted(std::string_view text) {
-  constexpr std::size_t kMax = 120;
-  std::string out = "\"";
-  out += text.substr(0, kMax);
-  if (text.size() > kMax) out += "...";
-  out += '"';
-  return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -186,6 +177,15 @@ bool ListsExtension(const verify::KeyRules& key, std::string_view extension) {
   return std::find(key.extensions.begin(), key.extensions.end(), extension) != key.extensions.end();
 }
 
+// The first extension of key.extensions whose type (built-in table) is `type`; empty if none.
+std::string ExtensionForType(std::string_view type, const verify::KeyRules& key) {
+  for (const std::string& extension : key.extensions) {
+    const std::optional<std::string_view> known = MediaTypeForExtension(extension);
+    if (known && EqualsIgnoreCase(*known, type)) return extension;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string EncodeFileName(std::string_view name) {
@@ -206,7 +206,7 @@ std::variant<FileDescription, ParamsRefusal> ReadFileDescription(const http::Req
 std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
                                                    const config::Profile& profile,
                                                    const verify::Caller& caller,
-                                                   std::string_view uuid) {
+                                                   std::string_view uuid, FileNaming naming) {
   const config::ParamsSettings& settings = *profile.params;
   const verify::UploadRules& rules = profile.rules;
   const std::optional<verify::UploadRules> narrowed =
@@ -214,9 +214,10 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
   const verify::UploadRules& limits = narrowed ? *narrowed : rules;
   const bool put = settings.method == config::ParamsSettings::Method::kPut;
 
-  // The name: only described, never used as a path.
+  // The name: only described, never used as a path. A form page's file has none yet.
   const std::string& name = file.name;
-  if (name.empty()) {
+  const bool unnamed = name.empty() && naming == FileNaming::kChosenLater;
+  if (name.empty() && !unnamed) {
     return Refuse(400, "params.name.missing", "no filename or name",
                   "the request names no file (filename or name)");
   }
@@ -259,9 +260,12 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
   }
 
   // The Content-Type: exact, the request's or the extension's, and allowed.
-  const std::string extension = FileExtension(name);
+  std::string extension = FileExtension(name);
   if (!file.type.empty()) {
     plan.content_type = file.type;
+  } else if (unnamed) {
+    return Refuse(403, "params.content-type.unknown", "no type and no name",
+                  "the request gives no file type: choose one");
   } else if (auto derived = MediaTypeForExtension(extension)) {
     plan.content_type = std::string(*derived);
   } else {
@@ -271,6 +275,7 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
   if (auto refusal = CheckType(plan.content_type, rules, narrowed ? &*narrowed : nullptr)) {
     return *refusal;
   }
+  if (unnamed) extension = ExtensionForType(plan.content_type, rules.key);
 
   // What S3 answers after a POST upload.
   if (file.redirect) {
@@ -300,6 +305,12 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
     if (wants_extension && !extension_listed &&
         (refusal->rule == "key.shape" || refusal->rule == "key.extension")) {
       // The key rules want an extension of the list, and the file has none of them.
+      if (unnamed) {
+        return Refuse(403, "params.extension",
+                      "no listed extension for type " + Quoted(plan.content_type),
+                      "files of type \"" + plan.content_type.substr(0, 100) +
+                          "\" cannot be stored here (no file extension is allowed for it)");
+      }
       return Refuse(403, "params.extension", "extension " + Quoted(extension),
                     extension.empty()
                         ? "files without an extension are not allowed"
@@ -310,8 +321,8 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
                   user ? "uploads here need a signed-in user" : "no key can be made for this file");
   }
 
-  // The original name, encoded, within the profile's metadata budget.
-  if (!settings.name_metadata.empty()) {
+  // The original name, encoded, within the profile's metadata budget (a form page knows none).
+  if (!settings.name_metadata.empty() && !unnamed) {
     plan.name_metadata = settings.name_metadata;
     plan.name_metadata_value = EncodeFileName(name);
     const std::size_t used = plan.name_metadata.size() + plan.name_metadata_value.size();

@@ -50,6 +50,12 @@ struct UploadPlan {
   std::string success_action_redirect;
 };
 
+// Whether the request must name its file. A form page (a params route with reply: html) is built
+// before the user chooses the file: it may name none, and then must give the type, the key's
+// {ext} comes from the type (the first of key.extensions that the built-in table gives this type)
+// and no name is stored.
+enum class FileNaming { kNamed, kChosenLater };
+
 // The upload for `file` under the profile's params settings (which it must have) and key rules,
 // for `caller` (whose token may narrow size and types), with `uuid` as the key's {uuid}. Every
 // check comes before anything is signed: name, size, Content-Type (the request's, else the
@@ -57,7 +63,8 @@ struct UploadPlan {
 std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
                                                    const config::Profile& profile,
                                                    const verify::Caller& caller,
-                                                   std::string_view uuid);
+                                                   std::string_view uuid,
+                                                   FileNaming naming = FileNaming::kNamed);
 
 // The file name as stored in metadata: its UTF-8 bytes percent-encoded, RFC 3986 unreserved
 // characters kept (what encodeURIComponent gives but for !'()*, which are encoded too; what

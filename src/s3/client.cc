@@ -11,77 +11,16 @@
 #include <utility>
 #include <variant>
 
+#include "s3/answers.h"
 #include "s3upload/s3.h"
 
 namespace s3upload::s3 {
 namespace {
 
-// S3's error bodies are short; anything longer is not worth a log line.
-constexpr std::size_t kMaxLoggedText = 200;
-
-// The text of the first <tag>...</tag> in `xml`, or "" (a plain search: the result only goes to
-// the log, so a malformed body just yields less detail).
-std::string_view XmlElement(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const std::size_t start = xml.find(open);
-  if (start == std::string_view::npos) return {};
-  const std::size_t text_start = start + open.size();
-  const std::size_t end = xml.find(close, text_start);
-  if (end == std::string_view::npos) return {};
-  return xml.substr(text_start, std::min(end - text_start, kMaxLoggedText));
-}
-
-// "S3 DELETE answered 403 (AccessDenied: Access Denied)"; a HEAD answer has no body, so only the
-// status.
-std::string AnswerMessage(std::string_view method, const outbound::HttpResponse& response) {
-  std::string message =
-      "S3 " + std::string(method) + " answered " + std::to_string(response.status);
-  const std::string_view code = XmlElement(response.body, "Code");
-  const std::string_view text = XmlElement(response.body, "Message");
-  if (!code.empty() || !text.empty()) {
-    message += " (";
-    message += code;
-    if (!code.empty() && !text.empty()) message += ": ";
-    message += text;
-    message += ")";
-  }
-  return message;
-}
-
-// The error for an HTTP answer that is neither success nor "not found".
-Error AnswerError(std::string_view method, const outbound::HttpResponse& response) {
-  Error error;
-  error.http_status = response.status;
-  error.message = AnswerMessage(method, response);
-  if (response.status == 403) {
-    error.kind = Error::Kind::kDenied;
-  } else if (response.status >= 500) {
-    // Still 5xx after the retries (or the deadline cut them short).
-    error.kind = Error::Kind::kUnavailable;
-  } else {
-    // Other 4xx, and 3xx too: a redirect from S3 means a wrong region or endpoint in the
-    // configuration, which no retry fixes.
-    error.kind = Error::Kind::kRejected;
-  }
-  return error;
-}
-
-Error CallFailure(std::string_view method, const outbound::CallOutcome& outcome) {
-  const auto& failure = std::get<outbound::CallError>(outcome.result);
-  Error error;
-  if (failure.kind == outbound::FailureKind::kBusy) {
-    error.kind = Error::Kind::kBusy;
-    error.message = "S3 " + std::string(method) + " not tried: " + failure.message;
-  } else {
-    error.kind = Error::Kind::kUnavailable;
-    error.message = "S3 " + std::string(method) + " failed after " +
-                    std::to_string(outcome.attempts) + " attempt(s): " + failure.message;
-  }
-  return error;
-}
-
-bool IsSuccess(long status) { return status >= 200 && status <= 299; }
+using internal::AnswerError;
+using internal::CallFailure;
+using internal::IsSuccess;
+using internal::XmlElementText;
 
 std::optional<std::uint64_t> ParseSize(std::string_view text) {
   std::uint64_t value = 0;
@@ -148,7 +87,7 @@ DeleteResult S3Client::Delete(const std::string& key) {
   // way the object is not there any more, which is what the caller asked for. A missing bucket
   // is not a missing object but a configuration error, and must not read as success.
   if (IsSuccess(response.status)) return Deleted{};
-  if (response.status == 404 && XmlElement(response.body, "Code") != "NoSuchBucket") {
+  if (response.status == 404 && XmlElementText(response.body, "Code") != "NoSuchBucket") {
     return Deleted{};
   }
   return AnswerError("DELETE", response);

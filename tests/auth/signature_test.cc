@@ -6,6 +6,7 @@
 
 #include "auth/internal.h"
 #include "auth/test_support.h"
+#include "s3upload/aws.h"
 
 namespace s3upload::auth::internal {
 namespace {
@@ -31,7 +32,7 @@ constexpr std::string_view kA3Signature =
     "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 
 std::string Decode(std::string_view text) {
-  std::optional<std::string> bytes = Base64UrlDecode(text);
+  std::optional<std::string> bytes = aws::Base64UrlDecode(text);
   EXPECT_TRUE(bytes.has_value()) << text;
   return bytes.value_or("");
 }

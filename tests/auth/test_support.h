@@ -20,6 +20,7 @@
 
 #include "auth/internal.h"
 #include "s3upload/auth.h"
+#include "s3upload/aws.h"
 
 namespace s3upload::auth::auth_test {
 
@@ -37,7 +38,7 @@ inline std::string ReadTestFile(std::string_view relative) {
   return out.str();
 }
 
-inline std::string B64(std::string_view bytes) { return internal::Base64UrlEncode(bytes); }
+inline std::string B64(std::string_view bytes) { return aws::Base64UrlEncode(bytes); }
 
 inline TimePoint At(std::int64_t seconds_since_epoch) {
   return TimePoint(std::chrono::seconds(seconds_since_epoch));

@@ -40,7 +40,7 @@ TokenRules Rules(std::optional<std::string> issuer = std::nullopt) {
 
 TokenVerifier A1Verifier(std::optional<std::string> issuer = std::nullopt) {
   StatusOr<TokenVerifier> verifier =
-      TokenVerifier::Hs256(internal::Base64UrlDecode(kA1Key).value(), Rules(std::move(issuer)));
+      TokenVerifier::Hs256(aws::Base64UrlDecode(kA1Key).value(), Rules(std::move(issuer)));
   EXPECT_TRUE(verifier.ok()) << verifier.status().message();
   return std::move(verifier).value();
 }

@@ -267,7 +267,7 @@ std::string FlipBitInPart(std::string_view token, int part, std::size_t bit) {
     parts.emplace_back(token.substr(start, end - start));
     start = end + 1;
   }
-  std::string bytes = internal::Base64UrlDecode(parts[part]).value();
+  std::string bytes = aws::Base64UrlDecode(parts[part]).value();
   bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
   parts[part] = B64(bytes);
   return parts[0] + "." + parts[1] + "." + parts[2];

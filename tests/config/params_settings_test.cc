@@ -211,5 +211,52 @@ TEST(ParamsSettingsTest, AnonymousParamsRouteIsWarnedAbout) {
   EXPECT_NE(warnings[0].find("params) has auth: none"), std::string::npos) << warnings[0];
 }
 
+// reply: html (a form page and a success page for browsers without script): only for params and
+// success routes, GET only, and a form page's profile must post and redirect.
+TEST(ParamsSettingsTest, HtmlReplyRoutes) {
+  const std::string redirecting = ParamsYaml(
+      "      key: \"uploads/{user}/{uuid}{ext}\"\n"
+      "      success_action_redirect: [\"https://app.example.com/s3/done\"]\n");
+  LoadResult ok = Load(redirecting +
+                       "routes:\n"
+                       "  - {path: /s3/form, methods: [GET], handler: params, profile: p, "
+                       "reply: html}\n"
+                       "  - {path: /s3/done, methods: [GET], handler: success, profile: p, "
+                       "reply: html}\n"
+                       "  - {path: /s3/params, methods: [GET], handler: params, profile: p, "
+                       "reply: json}\n"
+                       "  - {path: /s3/success, methods: [POST], handler: success, profile: p}\n");
+  ASSERT_TRUE(ok.ok()) << ErrorsToString(ok);
+  ASSERT_EQ(ok.snapshot->routes.size(), 4u);
+  EXPECT_EQ(ok.snapshot->routes[0].reply, Route::Reply::kHtml);
+  EXPECT_EQ(ok.snapshot->routes[1].reply, Route::Reply::kHtml);
+  EXPECT_EQ(ok.snapshot->routes[2].reply, Route::Reply::kJson);
+  EXPECT_EQ(ok.snapshot->routes[3].reply, Route::Reply::kJson);
+
+  struct Case {
+    std::string yaml, route, message;
+  };
+  const std::vector<Case> cases = {
+      {redirecting, "{path: /a, methods: [GET], handler: params, profile: p, reply: xml}",
+       "unknown reply \"xml\""},
+      {redirecting, "{path: /a, methods: [POST], handler: sign, profile: p, reply: html}",
+       "only params and success routes have an HTML reply"},
+      {redirecting, "{path: /a, methods: [GET, POST], handler: success, profile: p, reply: html}",
+       "give the route methods [GET]"},
+      {ParamsYaml("      key: \"uploads/{user}/{uuid}{ext}\"\n"),
+       "{path: /a, methods: [GET], handler: params, profile: p, reply: html}",
+       "method post and success_action_redirect"},
+      {ParamsYaml("      key: \"uploads/{user}/{uuid}{ext}\"\n      method: put\n"),
+       "{path: /a, methods: [GET], handler: params, profile: p, reply: html}",
+       "method post and success_action_redirect"},
+  };
+  for (const Case& c : cases) {
+    LoadResult result = Load(c.yaml + "routes:\n  - " + c.route + "\n");
+    EXPECT_FALSE(result.ok()) << c.route;
+    EXPECT_NE(ErrorsToString(result).find(c.message), std::string::npos) << c.route << "\n"
+                                                                         << ErrorsToString(result);
+  }
+}
+
 }  // namespace
 }  // namespace s3upload::config

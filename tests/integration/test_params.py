@@ -32,7 +32,6 @@ import urllib.parse
 from unittest import mock
 
 import botocore.auth
-import botocore.exceptions
 import botocore.signers
 import requests
 
@@ -106,11 +105,7 @@ def setUpModule():
 
 def tearDownModule():
     try:
-        for key in _created:
-            try:
-                CLIENT.delete_object(Bucket=BUCKET, Key=key)
-            except botocore.exceptions.ClientError:
-                pass
+        harness.remove_objects(CLIENT, BUCKET, _created)
     finally:
         if SESSION is not None:
             SESSION.close()
@@ -170,12 +165,7 @@ def put_file(answer, data, headers=None):
 
 
 def head(key):
-    try:
-        return CLIENT.head_object(Bucket=BUCKET, Key=key)
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    return harness.head_object(CLIENT, BUCKET, key)
 
 
 def body_of(key):

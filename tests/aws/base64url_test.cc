@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "auth/internal.h"
+#include "s3upload/aws.h"
 
-namespace s3upload::auth::internal {
+namespace s3upload::aws {
 namespace {
 
 TEST(Base64UrlTest, Rfc4648VectorsWithoutPadding) {
@@ -73,4 +73,4 @@ TEST(Base64UrlTest, RefusesNonZeroTrailingBits) {
 }
 
 }  // namespace
-}  // namespace s3upload::auth::internal
+}  // namespace s3upload::aws

@@ -4,9 +4,9 @@
 #include <array>
 #include <string>
 
-#include "auth/internal.h"
+#include "s3upload/aws.h"
 
-namespace s3upload::auth::internal {
+namespace s3upload::aws {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -71,4 +71,4 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   return out;
 }
 
-}  // namespace s3upload::auth::internal
+}  // namespace s3upload::aws

@@ -1,0 +1,237 @@
+// MultipartClient: CreateMultipartUpload, ListParts, CompleteMultipartUpload and
+// AbortMultipartUpload through outbound/ (retries, deadline, concurrency cap), each attempt
+// signed afresh with aws/'s SigV4 steps, and presigned UploadPart URLs.
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "s3/answers.h"
+#include "s3upload/aws.h"
+#include "s3upload/s3_multipart.h"
+
+namespace s3upload::s3 {
+namespace {
+
+using internal::AnswerError;
+using internal::CallFailure;
+using internal::IsSuccess;
+using internal::XmlElementText;
+
+constexpr std::string_view kService = "s3";
+// An answer that came back 2xx but cannot be read (or is an <Error> in a 200).
+Error UnreadableAnswer(std::string_view operation, long status, std::string message) {
+  return Error{Error::Kind::kUnavailable, status,
+               "S3 " + std::string(operation) + ": " + std::move(message)};
+}
+
+void AppendXmlEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+}  // namespace
+
+outbound::HttpRequest SignedS3Request(std::string_view method, const BucketLocation& location,
+                                      const std::string& key,
+                                      const std::vector<aws::QueryParam>& query,
+                                      const std::vector<aws::Header>& headers, std::string body,
+                                      const aws::Credentials& credentials, aws::TimePoint now) {
+  const ObjectAddress address = AddressOf(location, key);
+  const std::string amz_date = aws::FormatAmzDate(now);
+  const std::string day = aws::FormatAmzDay(now);
+  const std::string payload_hash = aws::Sha256Hex(body);
+
+  std::vector<aws::Header> signed_headers = headers;
+  signed_headers.push_back({"host", address.host});
+  signed_headers.push_back({"x-amz-content-sha256", payload_hash});
+  signed_headers.push_back({"x-amz-date", amz_date});
+  const aws::CanonicalHeaderBlock canonical_headers = aws::CanonicalHeaders(signed_headers);
+  const std::string canonical_query = aws::CanonicalQueryString(query);
+  const std::string canonical_request = aws::CanonicalRequest(
+      method, aws::CanonicalUri(address.canonical_uri, /*normalize=*/false, /*encode=*/false),
+      canonical_query, canonical_headers, payload_hash);
+  const std::string scope = aws::CredentialScope(day, location.region, kService);
+  const std::string string_to_sign =
+      aws::StringToSign(amz_date, scope, aws::Sha256Hex(canonical_request));
+  const std::string signature = credentials.SignV4(day, location.region, kService, string_to_sign);
+
+  outbound::HttpRequest request;
+  request.method = std::string(method);
+  // The canonical query is the encoded, sorted query S3 recomputes: sent as it is, the signed
+  // and the sent query cannot differ.
+  request.url = canonical_query.empty() ? address.url : address.url + "?" + canonical_query;
+  request.headers.emplace_back("Host", address.host);
+  for (const aws::Header& header : headers) request.headers.emplace_back(header.name, header.value);
+  request.headers.emplace_back("x-amz-date", amz_date);
+  request.headers.emplace_back("x-amz-content-sha256", payload_hash);
+  request.headers.emplace_back(
+      "Authorization", aws::AuthorizationHeader(credentials.access_key_id(), scope,
+                                                canonical_headers.signed_headers, signature));
+  request.body = std::move(body);
+  return request;
+}
+
+std::string PresignedUploadPartUrl(const BucketLocation& location, const std::string& key,
+                                   const std::string& upload_id, std::uint32_t part_number,
+                                   const aws::Credentials& credentials, aws::TimePoint now,
+                                   std::chrono::seconds expires) {
+  const ObjectAddress address = AddressOf(location, key);
+  const std::string amz_date = aws::FormatAmzDate(now);
+  const std::string day = aws::FormatAmzDay(now);
+  const std::string scope = aws::CredentialScope(day, location.region, kService);
+
+  const aws::CanonicalHeaderBlock canonical_headers =
+      aws::CanonicalHeaders({{"host", address.host}});
+  std::vector<aws::QueryParam> query =
+      aws::PresignQueryParams(credentials.access_key_id(), scope, amz_date, expires,
+                              canonical_headers.signed_headers, /*session_token=*/"");
+  query.push_back({"partNumber", std::to_string(part_number)});
+  query.push_back({"uploadId", upload_id});
+  const std::string canonical_query = aws::CanonicalQueryString(query);
+  const std::string canonical_request = aws::CanonicalRequest(
+      "PUT", aws::CanonicalUri(address.canonical_uri, /*normalize=*/false, /*encode=*/false),
+      canonical_query, canonical_headers, aws::kUnsignedPayload);
+  const std::string string_to_sign =
+      aws::StringToSign(amz_date, scope, aws::Sha256Hex(canonical_request));
+  const std::string signature = credentials.SignV4(day, location.region, kService, string_to_sign);
+  return address.url + "?" + canonical_query + "&X-Amz-Signature=" + signature;
+}
+
+std::string CompleteMultipartUploadBody(const std::vector<PartToComplete>& parts) {
+  std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const PartToComplete& part : parts) {
+    body += "<Part><PartNumber>" + std::to_string(part.part_number) + "</PartNumber><ETag>";
+    AppendXmlEscaped(body, part.etag);
+    body += "</ETag></Part>";
+  }
+  body += "</CompleteMultipartUpload>";
+  return body;
+}
+
+MultipartClient::MultipartClient(BucketLocation location,
+                                 std::shared_ptr<const aws::Credentials> credentials,
+                                 outbound::Transport& transport, outbound::Limiter& limiter,
+                                 outbound::CallOptions options,
+                                 std::function<aws::TimePoint()> clock)
+    : location_(std::move(location)),
+      credentials_(std::move(credentials)),
+      transport_(transport),
+      limiter_(limiter),
+      options_(std::move(options)),
+      clock_(clock ? std::move(clock) : [] { return std::chrono::system_clock::now(); }) {}
+
+outbound::CallOutcome MultipartClient::Call(std::string_view method, const std::string& key,
+                                            const std::vector<aws::QueryParam>& query,
+                                            const std::vector<aws::Header>& headers,
+                                            const std::string& body) {
+  return outbound::CallWithRetries(
+      transport_, limiter_,
+      [&](int /*attempt*/) {
+        return SignedS3Request(method, location_, key, query, headers, body, *credentials_,
+                               clock_());
+      },
+      options_);
+}
+
+CreateResult MultipartClient::Create(const NewObject& object) {
+  std::vector<aws::Header> headers;
+  if (!object.content_type.empty()) headers.push_back({"Content-Type", object.content_type});
+  headers.insert(headers.end(), object.metadata.begin(), object.metadata.end());
+  const outbound::CallOutcome outcome = Call("POST", object.key, {{"uploads", ""}}, headers, "");
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("CreateMultipartUpload", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  if (!IsSuccess(response.status)) return AnswerError("CreateMultipartUpload", response);
+  auto parsed = ParseInitiateMultipartUploadResult(response.body);
+  if (auto* message = std::get_if<std::string>(&parsed)) {
+    return UnreadableAnswer("CreateMultipartUpload", response.status, std::move(*message));
+  }
+  return std::get<CreatedUpload>(std::move(parsed));
+}
+
+ListPartsResult MultipartClient::ListParts(const std::string& key, const std::string& upload_id,
+                                           std::uint32_t part_number_marker,
+                                           std::uint32_t max_parts) {
+  std::vector<aws::QueryParam> query = {{"max-parts", std::to_string(max_parts)},
+                                        {"uploadId", upload_id}};
+  if (part_number_marker > 0) {
+    query.push_back({"part-number-marker", std::to_string(part_number_marker)});
+  }
+  const outbound::CallOutcome outcome = Call("GET", key, query, {}, "");
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("ListParts", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  if (!IsSuccess(response.status)) return AnswerError("ListParts", response);
+  auto parsed = ParseListPartsResult(response.body);
+  if (auto* message = std::get_if<std::string>(&parsed)) {
+    return UnreadableAnswer("ListParts", response.status, std::move(*message));
+  }
+  return std::get<PartsPage>(std::move(parsed));
+}
+
+CompleteResult MultipartClient::Complete(const std::string& key, const std::string& upload_id,
+                                         const std::vector<PartToComplete>& parts) {
+  const std::string body = CompleteMultipartUploadBody(parts);
+  const outbound::CallOutcome outcome =
+      Call("POST", key, {{"uploadId", upload_id}}, {{"Content-Type", "application/xml"}}, body);
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("CompleteMultipartUpload", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  if (!IsSuccess(response.status)) return AnswerError("CompleteMultipartUpload", response);
+  // S3 may answer 200 and then report a failure in the body: only a result element is success.
+  auto parsed = ParseCompleteMultipartUploadResult(response.body);
+  if (auto* message = std::get_if<std::string>(&parsed)) {
+    return UnreadableAnswer("CompleteMultipartUpload", response.status, std::move(*message));
+  }
+  return std::get<CompletedUpload>(std::move(parsed));
+}
+
+AbortResult MultipartClient::Abort(const std::string& key, const std::string& upload_id) {
+  const outbound::CallOutcome outcome = Call("DELETE", key, {{"uploadId", upload_id}}, {}, "");
+  if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
+    return CallFailure("AbortMultipartUpload", outcome);
+  }
+  const auto& response = std::get<outbound::HttpResponse>(outcome.result);
+  if (IsSuccess(response.status)) return Aborted{};
+  if (response.status == 404) {
+    // Gone already: NoSuchUpload (S3), NoSuchKey (radosgw after an abort). A missing bucket is a
+    // configuration error, not an aborted upload.
+    const std::string_view code = XmlElementText(response.body, "Code");
+    if (code == "NoSuchUpload" || code == "NoSuchKey") return Aborted{};
+  }
+  return AnswerError("AbortMultipartUpload", response);
+}
+
+std::string MultipartClient::PresignPart(const std::string& key, const std::string& upload_id,
+                                         std::uint32_t part_number, std::chrono::seconds expires,
+                                         aws::TimePoint now) {
+  return PresignedUploadPartUrl(location_, key, upload_id, part_number, *credentials_, now,
+                                expires);
+}
+
+}  // namespace s3upload::s3
