@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { MiB, emptyBucket, env, launchBrowser, openDemo, scratchDir } from './lib.mjs';
+import {
+  emptyBucket, env, launchBrowser, MiB, openDemo, SANITIZER_MARKERS, scratchDir,
+} from './lib.mjs';
 import { assertBucketHolds, chunkedUpload, simpleImageUpload } from './scenarios.mjs';
 
 const PAGE_URL = process.env.S3US_E2E_APACHE_URL;
-const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
-  'ERROR: ThreadSanitizer', 'WARNING: ThreadSanitizer'];
 
 describe('the demo page through Apache with mod_fcgid', {
   skip: PAGE_URL ? false : 'S3US_E2E_APACHE_URL is not set (no apache/s3-upload-signer-fcgid.conf)',

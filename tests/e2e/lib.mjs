@@ -17,7 +17,8 @@
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +27,25 @@ import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const MiB = 1024 * 1024;
+
+// What a sanitizer writes when it finds something (the responders are ASan/UBSan builds).
+export const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
+  'runtime error:', 'ERROR: ThreadSanitizer', 'WARNING: ThreadSanitizer'];
+
+// The log of a responder that must still run, asserted free of level=error lines and sanitizer
+// reports; returns its text for further checks. `which`: the environment's prefix, e.g.
+// 'S3US_E2E_RESPONDER' (its _PID and _LOG).
+export function cleanResponderLog(which = 'S3US_E2E_RESPONDER') {
+  const pid = Number(env(`${which}_PID`));
+  assert.doesNotThrow(() => process.kill(pid, 0), `the responder (pid ${pid}) is gone`);
+  const log = readFileSync(env(`${which}_LOG`), 'utf8');
+  const errors = log.split('\n').filter((line) => /\blevel=error\b/.test(line));
+  assert.deepEqual(errors, [], 'level=error lines in the responder log');
+  for (const marker of SANITIZER_MARKERS) {
+    assert.ok(!log.includes(marker), `sanitizer report in the responder log: ${marker}`);
+  }
+  return log;
+}
 const HERE = new URL('.', import.meta.url).pathname;
 
 export function env(name, fallback) {

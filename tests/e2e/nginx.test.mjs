@@ -8,15 +8,15 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { MiB, emptyBucket, env, launchBrowser, openDemo, randomFile, scratchDir } from './lib.mjs';
+import {
+  cleanResponderLog, emptyBucket, env, launchBrowser, MiB, openDemo, randomFile, scratchDir,
+} from './lib.mjs';
 import {
   assertBucketHolds, chunkedUpload, deleteFromUi, refusedUpload, simpleImageUpload,
 } from './scenarios.mjs';
 
 const PAGE_URL = env('S3US_E2E_PAGE_URL');
 const SCREENSHOT = process.env.S3US_E2E_SCREENSHOT;
-const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
-  'ERROR: ThreadSanitizer', 'WARNING: ThreadSanitizer'];
 
 describe('the demo page through nginx', { timeout: 900000 }, () => {
   let browser;
@@ -94,15 +94,7 @@ describe('the demo page through nginx', { timeout: 900000 }, () => {
 
   test('the responder behind nginx survived: no error in its log, every request answered',
     () => {
-      const pid = Number(env('S3US_E2E_RESPONDER_PID'));
-      assert.doesNotThrow(() => process.kill(pid, 0), `the responder (pid ${pid}) is gone`);
-
-      const log = readFileSync(env('S3US_E2E_RESPONDER_LOG'), 'utf8');
-      const errors = log.split('\n').filter((line) => /\blevel=error\b/.test(line));
-      assert.deepEqual(errors, [], 'level=error lines in the responder log');
-      for (const marker of SANITIZER_MARKERS) {
-        assert.ok(!log.includes(marker), `sanitizer report in the responder log: ${marker}`);
-      }
+      const log = cleanResponderLog();
       const requests = log.split('\n').filter((line) => /msg=request\b/.test(line));
 
       // nginx's log (format "demo" of demo/nginx.conf.in): every request to /s3/ but the blank
