@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 from pathlib import Path
 
@@ -160,6 +161,18 @@ class Rgw:
 
     def __repr__(self):
         return f"Rgw({self.endpoint!r})"
+
+
+def rgw_with_bucket(bucket):
+    """A test module's set-up: the process-wide radosgw, the bucket made, and a boto3 client."""
+    server = rgw()
+    server.make_bucket(bucket)
+    return server, server.client()
+
+
+def require_nginx():
+    if shutil.which("nginx") is None:
+        raise unittest.SkipTest("nginx is not installed (scripts/install-deps)")
 
 
 def head_object(client, bucket, key):

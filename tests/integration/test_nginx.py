@@ -187,11 +187,8 @@ def nginx_test(files, http_body):
 
 def setUpModule():
     global RGW, CLIENT
-    if shutil.which("nginx") is None:
-        raise unittest.SkipTest("nginx is not installed (scripts/install-deps)")
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    harness.require_nginx()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
 
 
 def tearDownModule():

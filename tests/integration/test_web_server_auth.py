@@ -76,11 +76,8 @@ _created = set()
 
 def setUpModule():
     global RGW, CLIENT
-    if shutil.which("nginx") is None:
-        raise unittest.SkipTest("nginx is not installed (scripts/install-deps)")
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    harness.require_nginx()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
 
 
 def tearDownModule():
