@@ -30,11 +30,67 @@ std::string HeaderNameFromParam(std::string_view param) {
   return name;
 }
 
+// The params the responder reads. Each of the ~30 params of a request is classified once, by its
+// length first: most names then need no comparison at all.
+enum class Param {
+  kOther,
+  kMethod,
+  kDocumentUri,
+  kScriptName,
+  kPathInfo,
+  kRequestUri,
+  kQueryString,
+  kContentType,
+  kContentLength,
+  kRemoteUser,
+  kRemoteAddr,
+  kRequestId,
+  kHeader,
+};
+
+Param Classify(std::string_view name) {
+  switch (name.size()) {
+    case 9:
+      if (name == "PATH_INFO") return Param::kPathInfo;
+      break;
+    case 10:
+      if (name == "REQUEST_ID") return Param::kRequestId;
+      break;
+    case 11:
+      if (name == "REQUEST_URI") return Param::kRequestUri;
+      if (name == "SCRIPT_NAME") return Param::kScriptName;
+      if (name == "REMOTE_USER") return Param::kRemoteUser;
+      if (name == "REMOTE_ADDR") return Param::kRemoteAddr;
+      break;
+    case 12:
+      if (name == "DOCUMENT_URI") return Param::kDocumentUri;
+      if (name == "QUERY_STRING") return Param::kQueryString;
+      if (name == "CONTENT_TYPE") return Param::kContentType;
+      break;
+    case 14:
+      if (name == "REQUEST_METHOD") return Param::kMethod;
+      if (name == "CONTENT_LENGTH") return Param::kContentLength;
+      break;
+    default:
+      break;
+  }
+  return name.size() > 5 && name.starts_with("HTTP_") ? Param::kHeader : Param::kOther;
+}
+
 // What routes a request and names it in the log: still copied from a request over the limits, so
 // that it is refused on its route, with its id.
-bool RoutesTheRequest(std::string_view name) {
-  return name == "REQUEST_METHOD" || name == "DOCUMENT_URI" || name == "SCRIPT_NAME" ||
-         name == "PATH_INFO" || name == "REQUEST_URI" || name == "REQUEST_ID";
+bool RoutesTheRequest(Param param) {
+  switch (param) {
+    case Param::kMethod:
+    case Param::kDocumentUri:
+    case Param::kScriptName:
+    case Param::kPathInfo:
+    case Param::kRequestUri:
+    case Param::kRequestId:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // The first limit broken: what was copied so far, other than what routes the request, is dropped.
@@ -88,35 +144,53 @@ void CopyParams(char** envp, http::Request& request) {
       }
     }
     if (eq == std::string_view::npos) continue;
-    if (request.params_refused && !(within_sizes && RoutesTheRequest(name))) continue;
-    if (name == "REQUEST_METHOD") {
-      request.method = value;
-    } else if (name == "DOCUMENT_URI") {
-      document_uri = value;
-    } else if (name == "SCRIPT_NAME") {
-      script_name = value;
-    } else if (name == "PATH_INFO") {
-      path_info = value;
-    } else if (name == "REQUEST_URI") {
-      request_uri = value;
-    } else if (name == "QUERY_STRING") {
-      request.query = value;
-    } else if (name == "CONTENT_TYPE") {
-      request.content_type = value;
-    } else if (name == "CONTENT_LENGTH") {
-      std::uint64_t length = 0;
-      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (ec == std::errc() && end == value.data() + value.size() && !value.empty()) {
-        request.content_length = length;
+    const Param param = Classify(name);
+    if (param == Param::kOther) continue;
+    if (request.params_refused && !(within_sizes && RoutesTheRequest(param))) continue;
+    switch (param) {
+      case Param::kMethod:
+        request.method = value;
+        break;
+      case Param::kDocumentUri:
+        document_uri = value;
+        break;
+      case Param::kScriptName:
+        script_name = value;
+        break;
+      case Param::kPathInfo:
+        path_info = value;
+        break;
+      case Param::kRequestUri:
+        request_uri = value;
+        break;
+      case Param::kQueryString:
+        request.query = value;
+        break;
+      case Param::kContentType:
+        request.content_type = value;
+        break;
+      case Param::kContentLength: {
+        std::uint64_t length = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+        if (ec == std::errc() && end == value.data() + value.size() && !value.empty()) {
+          request.content_length = length;
+        }
+        break;
       }
-    } else if (name == "REMOTE_USER") {
-      request.remote_user = value;
-    } else if (name == "REMOTE_ADDR") {
-      request.remote_addr = value;
-    } else if (name == "REQUEST_ID") {
-      request.request_id = value;
-    } else if (name.starts_with("HTTP_") && name.size() > 5) {
-      request.headers.emplace_back(HeaderNameFromParam(name), std::string(value));
+      case Param::kRemoteUser:
+        request.remote_user = value;
+        break;
+      case Param::kRemoteAddr:
+        request.remote_addr = value;
+        break;
+      case Param::kRequestId:
+        request.request_id = value;
+        break;
+      case Param::kHeader:
+        request.headers.emplace_back(HeaderNameFromParam(name), std::string(value));
+        break;
+      case Param::kOther:
+        break;
     }
   }
   // nginx passes the decoded, normalised path as DOCUMENT_URI; Apache (mod_fcgid, mod_proxy_fcgi)
