@@ -196,4 +196,10 @@ std::optional<Refusal> CheckObjectReference(std::string_view rule_prefix, std::s
                                             const UploadRules& rules, const Caller& caller);
 std::optional<Refusal> CheckContentType(std::string_view content_type, const UploadRules& rules);
 
+// Whether `id` has the form every S3 upload id we sign for must have: 1 to max_bytes bytes, each a
+// letter, a digit or one of "._~+/=-". Opaque otherwise; the form keeps anything that could change
+// how a string to sign is split or a URL is read out of it. The REST verifiers refuse other ids
+// (rest.upload-id); the multipart handler hands out no token for one.
+bool IsWellFormedUploadId(std::string_view id, std::size_t max_bytes = kMaxUploadIdBytes);
+
 }  // namespace s3upload::verify

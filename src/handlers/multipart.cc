@@ -26,11 +26,13 @@
 #include "handlers/upload_plan.h"
 #include "s3upload/handlers.h"
 #include "s3upload/s3_multipart.h"
+#include "s3upload/verify.h"
 
 namespace s3upload::handlers {
 namespace {
 
 using internal::JsonObject;
+using internal::MessageError;
 using internal::MultipartAction;
 using internal::MultipartCall;
 using internal::MultipartQuery;
@@ -41,33 +43,15 @@ using internal::StorageFailureLogFields;
 // ListParts pages: S3 returns at most 1000 parts per page.
 constexpr std::uint32_t kPartsPerPage = 1000;
 
-// An upload id S3 gave us that we are willing to carry: printable ASCII, bounded.
-bool IsAcceptableUploadId(std::string_view id) {
-  if (id.empty() || id.size() > verify::kMaxUploadIdBytes) return false;
-  for (char c : id) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) return false;
-  }
-  return true;
-}
-
-// {"error": message, "message": message}: "message" is what Uppy and Companion's clients show.
-http::Response ErrorReply(int status, std::string_view message) {
-  JsonObject body;
-  body.SetString("error", message);
-  body.SetString("message", message);
-  return http::JsonResponse(status, body.Serialize());
-}
-
 http::Response Refused(const MultipartRefusal& refusal) {
-  http::Response response = ErrorReply(refusal.status, refusal.message);
+  http::Response response = MessageError(refusal.status, refusal.message);
   if (!refusal.allow.empty()) response.headers.emplace_back("Allow", refusal.allow);
   response.log_fields = {{"refused", refusal.rule}, {"detail", refusal.detail}};
   return response;
 }
 
 http::Response Internal(std::string detail) {
-  http::Response response = ErrorReply(500, "internal error");
+  http::Response response = MessageError(500, "internal error");
   response.log_fields = {{"error", std::move(detail)}};
   return response;
 }
@@ -77,13 +61,13 @@ http::Response Internal(std::string detail) {
 http::Response S3Failure(const s3::Error& error) {
   http::Response response;
   if (error.kind == s3::Error::Kind::kRejected && error.http_status == 404) {
-    response = ErrorReply(404, "no such upload (completed, aborted or expired)");
+    response = MessageError(404, "no such upload (completed, aborted or expired)");
   } else if (error.kind == s3::Error::Kind::kRejected) {
-    response = ErrorReply(400, "the storage service refused the request");
+    response = MessageError(400, "the storage service refused the request");
   } else if (error.kind == s3::Error::Kind::kBusy) {
-    response = ErrorReply(503, "the server is busy with other storage calls; try again shortly");
+    response = MessageError(503, "the server is busy with other storage calls; try again shortly");
   } else {
-    response = ErrorReply(502, "the storage service could not be reached; try again later");
+    response = MessageError(502, "the storage service could not be reached; try again later");
   }
   response.log_fields = StorageFailureLogFields(error);
   return response;
@@ -187,14 +171,12 @@ class MultipartHandler {
     const s3::CreateResult created = store_.Create(object);
     if (const auto* error = std::get_if<s3::Error>(&created)) return WithKey(S3Failure(*error));
     const std::string& upload_id = std::get<s3::CreatedUpload>(created).upload_id;
-    if (!IsAcceptableUploadId(upload_id)) {
+    if (!verify::IsWellFormedUploadId(upload_id)) {
       // Not something to hand out; and not something to leave behind either.
       const s3::AbortResult aborted = store_.Abort(plan.key, upload_id);
-      http::Response response = ErrorReply(502, "the storage service gave an unusable answer");
+      http::Response response = MessageError(502, "the storage service gave an unusable answer");
       response.log_fields = {
-          {"error",
-           "S3 gave an upload id that is not printable ASCII of at "
-           "most 1024 bytes"},
+          {"error", "S3 gave an upload id that is not of the form we sign for"},
           {"aborted", std::holds_alternative<s3::Aborted>(aborted) ? "true" : "false"}};
       return WithKey(std::move(response));
     }
@@ -264,7 +246,7 @@ class MultipartHandler {
       parts.insert(parts.end(), got.parts.begin(), got.parts.end());
       if (!got.truncated || parts.size() > settings_.max_parts) return parts;
       if (got.next_part_number_marker <= marker) {
-        failure = ErrorReply(502, "the storage service gave an unusable answer");
+        failure = MessageError(502, "the storage service gave an unusable answer");
         failure.log_fields = {{"error", "ListParts does not advance"}};
         return std::nullopt;
       }

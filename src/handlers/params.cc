@@ -17,13 +17,8 @@ using internal::ParamsRefusal;
 using internal::RandomUuid;
 using internal::UploadPlan;
 
-// {"error": message, "message": message}: "message" is what Uppy shows for a 4xx answer.
 http::Response Refused(const config::Profile& profile, const ParamsRefusal& refusal) {
-  JsonObject body;
-  body.SetString("error", refusal.message);
-  body.SetString("message", refusal.message);
-  // JsonResponse adds Cache-Control: no-store, as to every answer.
-  http::Response response = http::JsonResponse(refusal.status, body.Serialize());
+  http::Response response = internal::MessageError(refusal.status, refusal.message);
   response.log_fields = {
       {"profile", profile.name}, {"refused", refusal.rule}, {"detail", refusal.detail}};
   return response;

@@ -16,6 +16,13 @@ http::Response UploadError(int status, std::string_view message, bool prevent_re
   return http::JsonResponse(status, body.Serialize());
 }
 
+http::Response MessageError(int status, std::string_view message) {
+  JsonObject body;
+  body.SetString("error", message);
+  body.SetString("message", message);
+  return http::JsonResponse(status, body.Serialize());
+}
+
 http::Response Refused(const verify::Refusal& refusal, std::string_view message) {
   http::Response response = UploadError(403, message, /*prevent_retry=*/true);
   response.log_fields = {{"refused", refusal.rule}, {"detail", refusal.detail}};

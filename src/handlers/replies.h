@@ -17,6 +17,10 @@ namespace s3upload::handlers::internal {
 // same request again cannot help (a refused or broken upload), as opposed to a passing failure.
 http::Response UploadError(int status, std::string_view message, bool prevent_retry);
 
+// {"error": message, "message": message}: "error" as every other answer has it, "message" what
+// Uppy (and other Companion clients) show for a 4xx answer. For the params and multipart handlers.
+http::Response MessageError(int status, std::string_view message);
+
 // A request naming a bucket or key the caller may not touch: 403, the rule in the log.
 http::Response Refused(const verify::Refusal& refusal, std::string_view message);
 

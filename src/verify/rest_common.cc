@@ -23,10 +23,8 @@ std::optional<Refusal> CheckUploadId(std::string_view id, const UploadRules& rul
   if (id.empty() || id.size() > rules.max_upload_id_length) {
     return Refuse("rest.upload-id", "upload id of " + std::to_string(id.size()) + " bytes");
   }
-  for (const char c : id) {
-    if (!kUploadIdBytes[static_cast<unsigned char>(c)]) {
-      return Refuse("rest.upload-id", "upload id " + Quote(id));
-    }
+  if (!IsWellFormedUploadId(id, rules.max_upload_id_length)) {
+    return Refuse("rest.upload-id", "upload id " + Quote(id));
   }
   return std::nullopt;
 }
@@ -249,3 +247,14 @@ std::optional<Refusal> DecodePathKey(std::string_view encoded, const KeyRules& r
 }
 
 }  // namespace s3upload::verify::internal
+
+namespace s3upload::verify {
+
+bool IsWellFormedUploadId(std::string_view id, std::size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return internal::kUploadIdBytes[static_cast<unsigned char>(c)];
+  });
+}
+
+}  // namespace s3upload::verify

@@ -198,6 +198,18 @@ TEST_F(MultipartHandler, CreateMakesTheKeyAndATokenBoundToTheCaller) {
                                   {"photos", "alice", key}, token, Now() + seconds(3600))));
 }
 
+TEST_F(MultipartHandler, AnUploadIdOfAnotherFormIsAbortedNotHandedOut) {
+  services_.multipart.upload_id = "2~id with space";
+  const http::Response response =
+      Call("POST", "/s3/multipart", "", R"({"filename":"holiday.JPG","type":"image/jpeg"})");
+  EXPECT_EQ(response.status, 502);
+  EXPECT_EQ(response.body.find("2~id"), std::string::npos) << response.body;
+  EXPECT_EQ(LogField(response, "aborted"), "true");
+  ASSERT_EQ(services_.multipart.calls.size(), 2U);
+  EXPECT_TRUE(services_.multipart.calls[1].starts_with("ABORT uploads/alice/"))
+      << services_.multipart.calls[1];
+}
+
 TEST_F(MultipartHandler, CreateRefusals) {
   // What params refuses, multipart refuses: a type off the list, no name, no user.
   http::Response response =

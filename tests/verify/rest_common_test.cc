@@ -1,5 +1,5 @@
 // The pieces both REST verifiers share: the in-place check of UriEncode's spelling, the query
-// parser's views, and the upload id alphabet.
+// parser's views, and the upload id alphabet (also public: IsWellFormedUploadId).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -114,11 +114,17 @@ TEST(RestCommonTest, UploadIdAlphabet) {
                          (c >= 'A' && c <= 'Z') ||
                          std::string_view("._~+/=-").find(byte) != std::string_view::npos;
     EXPECT_EQ(rule_for(std::string("id") + byte), allowed ? "<accepted>" : "rest.upload-id") << c;
+    // The public form check (the multipart handler's) is the same alphabet.
+    EXPECT_EQ(IsWellFormedUploadId(std::string("id") + byte), allowed) << c;
   }
   EXPECT_EQ(rule_for(""), "rest.upload-id");
+  EXPECT_FALSE(IsWellFormedUploadId(""));
+  EXPECT_TRUE(IsWellFormedUploadId(std::string(kMaxUploadIdBytes, 'a')));
+  EXPECT_FALSE(IsWellFormedUploadId(std::string(kMaxUploadIdBytes + 1, 'a')));
   rules.max_upload_id_length = 3;
   EXPECT_EQ(rule_for("abc"), "<accepted>");
   EXPECT_EQ(rule_for("abcd"), "rest.upload-id");
+  EXPECT_FALSE(IsWellFormedUploadId("abcd", 3));
 }
 
 }  // namespace
