@@ -122,7 +122,8 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
   // request (the params it carries are not all there); an unknown path or method keeps its 404/405.
   if (request.params_refused) {
     http::Response response = http::JsonResponse(
-        431, R"({"error":"request header fields too large","preventRetry":true})");
+        431, R"({"error":"request header fields too large",)"
+             R"("message":"request header fields too large","preventRetry":true})");
     response.log_fields = {{"refused", request.params_refused->rule}};
     if (!request.params_refused->detail.empty()) {
       response.log_fields.emplace_back("detail", request.params_refused->detail);

@@ -12,8 +12,9 @@ constexpr std::string_view kChallenge = R"(Bearer realm="s3-upload-signer")";
 
 http::Response Refusal(int status, std::string_view message, std::string_view rule,
                        std::string detail) {
+  const std::string quoted = http::JsonQuote(message);
   http::Response response = http::JsonResponse(
-      status, "{\"error\":" + http::JsonQuote(message) + ",\"preventRetry\":true}");
+      status, "{\"error\":" + quoted + ",\"message\":" + quoted + ",\"preventRetry\":true}");
   response.log_fields = {{"refused", std::string(rule)}};
   if (!detail.empty()) response.log_fields.emplace_back("detail", std::move(detail));
   return response;

@@ -11,8 +11,8 @@
 //   (401 with WWW-Authenticate, rules auth.token.missing / auth.token.invalid); the caller is the
 //   token's "sub" (empty without one) with the token's narrowing. REMOTE_USER is ignored.
 // - auth none: the caller is REMOTE_USER when the web server sets one, else anonymous.
-// - A refusal's body is {"error": ..., "preventRetry": true}; the reason goes to the log fields
-//   (refused, detail), never the token.
+// - A refusal's body is {"error": m, "message": m, "preventRetry": true} ("message" is what Uppy
+//   shows); the reason goes to the log fields (refused, detail), never the token.
 //
 // Thread-safety: a pure function of its arguments.
 #pragma once

@@ -144,7 +144,8 @@ TEST_F(ApplicationTest, ParamsOverTheFastCgiLimitsAre431BeforeAuthButAfterRoutin
   for (const std::string user : {"alice", ""}) {
     const http::Response response = app_->Handle(over_limits("POST", "/s3/signature", user));
     EXPECT_EQ(response.status, 431);
-    EXPECT_EQ(response.body, R"({"error":"request header fields too large","preventRetry":true})");
+    EXPECT_EQ(response.body, R"({"error":"request header fields too large",)"
+                             R"("message":"request header fields too large","preventRetry":true})");
     EXPECT_EQ(LogField(response, "refused"), "fcgi.params.count");
     EXPECT_EQ(LogField(response, "detail"), "more than 256 params");
     EXPECT_EQ(LogField(response, "profile"), "photos");
@@ -170,7 +171,8 @@ TEST_F(ApplicationTest, WithoutAnAuthenticatedUserEveryActingRouteIs401AndSignsN
     SCOPED_TRACE(path);
     const http::Response response = Call(method, path, "{}", "");
     EXPECT_EQ(response.status, 401);
-    EXPECT_EQ(response.body, R"({"error":"authentication required","preventRetry":true})");
+    EXPECT_EQ(response.body, R"({"error":"authentication required",)"
+                             R"("message":"authentication required","preventRetry":true})");
     EXPECT_EQ(response.body.find("signature\":"), std::string::npos);
   }
   EXPECT_EQ(Call("GET", "/health", "", "").status, 200);  // health takes no auth

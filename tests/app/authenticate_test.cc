@@ -76,7 +76,8 @@ TEST_F(AuthenticateTest, RemoteUserIsTheDefaultAndRequired) {
   ASSERT_TRUE(std::holds_alternative<http::Response>(missing));
   const auto& response = std::get<http::Response>(missing);
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(response.body, R"({"error":"authentication required","preventRetry":true})");
+  EXPECT_EQ(response.body, R"({"error":"authentication required",)"
+                           R"("message":"authentication required","preventRetry":true})");
   EXPECT_EQ(LogField(response, "refused"), "auth.remote-user.missing");
 
   auto alice = Run("", "alice");
@@ -134,7 +135,8 @@ TEST_F(AuthenticateTest, EveryBadTokenIs401WithTheReasonInTheLogOnly) {
     ASSERT_TRUE(std::holds_alternative<http::Response>(result));
     const auto& response = std::get<http::Response>(result);
     EXPECT_EQ(response.status, 401);
-    EXPECT_EQ(response.body, R"({"error":"authentication required","preventRetry":true})");
+    EXPECT_EQ(response.body, R"({"error":"authentication required",)"
+                             R"("message":"authentication required","preventRetry":true})");
     EXPECT_EQ(LogField(response, "refused"), "auth.token.invalid");
     EXPECT_NE(LogField(response, "detail").find(c.detail), std::string::npos)
         << LogField(response, "detail");

@@ -82,7 +82,8 @@ class AuthTest(unittest.TestCase):
 
     def assertRefused(self, resp, status, rule):
         self.assertEqual(resp.status, status, resp)
-        self.assertEqual(resp.json(), {"error": "authentication required", "preventRetry": True}
+        self.assertEqual(resp.json(), {"error": "authentication required",
+                                       "message": "authentication required", "preventRetry": True}
                          if status == 401 else resp.json())
         self.assertNotIn("signature", resp.json())
         self.r.wait_for_log(rf"status={status} .*refused={rule}\b")

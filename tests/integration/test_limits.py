@@ -76,7 +76,8 @@ class FastCgiParamLimitsTest(unittest.TestCase):
         self.assertEqual(response.status, 431, response)
         self.assertIn("application/json", response.headers.get("content-type", ""))
         self.assertEqual(response.json(),
-                         {"error": "request header fields too large", "preventRetry": True})
+                         {"error": "request header fields too large",
+                          "message": "request header fields too large", "preventRetry": True})
         self.assertTrue(closed, "the connection of a refused request stays open")
         line = self.log_line(params["REQUEST_ID"])
         self.assertEqual((line["status"], line["path"], line.get("refused")),

@@ -241,7 +241,8 @@ class ThroughWebServer(unittest.TestCase):
 
     def assertAuthRequired(self, resp):
         """The responder's 401, as the browser gets it."""
-        self.assertJson(resp, 401, {"error": "authentication required", "preventRetry": True})
+        self.assertJson(resp, 401, {"error": "authentication required",
+                                    "message": "authentication required", "preventRetry": True})
         self.assertCors(resp)
 
     def assertSigned(self, resp, body):
