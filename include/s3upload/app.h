@@ -7,16 +7,17 @@
 //   limit, 404 for an unknown path, 405 with Allow for a wrong method, 431 for params over the
 //   FastCGI limits (before origins and auth), else the route's auth refusal or its handler's
 //   answer. Every error response is JSON.
+// - The response's log fields start with `user`: whom the request acted for, the authenticated
+//   caller (a token's subject on token routes, whatever REMOTE_USER says), or for a request refused
+//   before authentication the REMOTE_USER the web server passed; absent when that is empty.
 // - Each request runs against one snapshot (and its S3 clients) from start to end. Reload builds a
-// new
-//   snapshot from the same file; if it has errors they are logged (file:line:column) and the
+//   new snapshot from the same file; if it has errors they are logged (file:line:column) and the
 //   running snapshot stays. A successful reload is visible to the next request; requests in flight
 //   finish on the old one.
 // - Process-wide, not reloaded: the outbound HTTP transport (its connection pool), the cap on
-// outbound
-//   calls (server.max_outbound_calls, else half the worker threads, at least 1), the webhook
-//   notifier and the metrics (requests by route and status, in flight, signatures, refusals by rule
-//   — read from the handlers' log fields —, outbound call durations, reloads).
+//   outbound calls (server.max_outbound_calls, else half the worker threads, at least 1), the
+//   webhook notifier and the metrics (requests by route and status, in flight, signatures,
+//   refusals by rule — read from the handlers' log fields —, outbound call durations, reloads).
 //
 // Thread-safety: Handle, Reload, MaxBodyBytes and generation may be called concurrently.
 #pragma once
@@ -74,7 +75,9 @@ class Application {
   const metrics::Registry& metrics() const { return *metrics_; }
 
  private:
-  http::Response Dispatch(const http::Request& request, std::string& route_label) const;
+  // Sets route_label to the matched route's pattern, and user to the authenticated caller's.
+  http::Response Dispatch(const http::Request& request, std::string& route_label,
+                          std::string& user) const;
   void CountResponse(const std::string& route_label, const http::Response& response) const;
   std::shared_ptr<Runtime> CurrentRuntime() const;
   void SetRuntime(std::shared_ptr<Runtime> runtime);

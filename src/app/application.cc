@@ -89,13 +89,18 @@ std::size_t Application::MaxBodyBytes() const { return max_body_bytes_.load(); }
 http::Response Application::Handle(const http::Request& request) const {
   metrics_->RequestStarted();
   std::string route_label = "none";
-  http::Response response = Dispatch(request, route_label);
+  std::string user = request.remote_user;  // until a caller is authenticated
+  http::Response response = Dispatch(request, route_label, user);
+  if (!user.empty()) {
+    response.log_fields.insert(response.log_fields.begin(), {"user", std::move(user)});
+  }
   metrics_->RequestFinished();
   CountResponse(route_label, response);
   return response;
 }
 
-http::Response Application::Dispatch(const http::Request& request, std::string& route_label) const {
+http::Response Application::Dispatch(const http::Request& request, std::string& route_label,
+                                     std::string& user) const {
   // One runtime for the whole request, even if a reload happens meanwhile.
   const std::shared_ptr<Runtime> runtime = CurrentRuntime();
   const config::Snapshot& snapshot = runtime->snapshot();
@@ -137,6 +142,7 @@ http::Response Application::Dispatch(const http::Request& request, std::string& 
     if (route.profile != nullptr) refusal->log_fields.emplace_back("profile", route.profile->name);
     return std::move(*refusal);
   }
+  user = std::get<verify::Caller>(authenticated).user;
   const handlers::Context context{
       snapshot,           route,        std::move(std::get<verify::Caller>(authenticated)), now,
       generation_.load(), runtime.get()};

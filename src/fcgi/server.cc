@@ -493,7 +493,7 @@ int Server::Impl::ServeOneRequest(int fd) {
     const auto status_end =
         std::to_chars(status.data(), status.data() + status.size(), response.status).ptr;
     std::array<char, 32> millis{};
-    constexpr std::size_t kOwnFields = 6;
+    constexpr std::size_t kOwnFields = 5;
     std::array<log::FieldView, 16> on_stack{};
     std::vector<log::FieldView> on_heap;
     std::span<log::FieldView> fields(on_stack);
@@ -509,7 +509,6 @@ int Server::Impl::ServeOneRequest(int fd) {
         "status",
         std::string_view(status.data(), static_cast<std::size_t>(status_end - status.data()))};
     fields[count++] = {"duration_ms", FormatMillis(duration, millis)};
-    if (!request.remote_user.empty()) fields[count++] = {"user", request.remote_user};
     for (const auto& [key, value] : response.log_fields) fields[count++] = {key, value};
     log::Write(response.status >= 500 ? log::Level::kWarning : log::Level::kInfo, "request",
                fields.first(count));

@@ -106,9 +106,7 @@ def setUpModule():
     if check.returncode != 0:
         raise AssertionError(f"{harness.BINARY} is not executable by {harness.APACHE_USER} "
                              f"(every folder on its path needs o+x)")
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
     HOST = f"{BUCKET}.localhost:{RGW.port}"
 
 

@@ -121,10 +121,13 @@ class AuthTest(unittest.TestCase):
         ok = self.sign("/t/signature", policy_body("bob"), headers=headers)
         self.assertEqual(ok.status, 200, ok)
         self.assertRegex(ok.json()["signature"], "^[0-9a-f]{64}$")
+        start = len(self.r.log_text())
         other = self.sign("/t/signature", policy_body("alice"), headers=headers,
                           remote_user="alice")  # REMOTE_USER does not override the token
         self.assertEqual(other.status, 500, other)
         self.assertEqual(other.json(), {"invalid": True})
+        # The log names whom the request acted for: the token's subject, not REMOTE_USER.
+        self.r.wait_for_log(r"path=/t/signature status=500 duration_ms=\S+ user=bob ", start=start)
 
     def test_a_narrowing_token_refuses_a_policy_over_its_limit(self):
         headers = {"Authorization": "Bearer " + mint(claims(s3u={"max_size": 1000}))}

@@ -58,9 +58,7 @@ def config():
 
 def setUpModule():
     global RGW, CLIENT, SESSION, RESPONDER
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
     SESSION = requests.Session()
     RESPONDER = harness.Responder(config(), secret=RGW.secret_key)
 

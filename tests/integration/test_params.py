@@ -92,9 +92,7 @@ def mint(claims):
 
 def setUpModule():
     global RGW, SESSION, CLIENT
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
     SESSION = requests.Session()
     RESPONDERS["post"] = responder(config())
     RESPONDERS["exact"] = responder(

@@ -65,9 +65,7 @@ def config(**multipart):
 
 def setUpModule():
     global RGW, CLIENT, SESSION
-    RGW = harness.rgw()
-    RGW.make_bucket(BUCKET)
-    CLIENT = RGW.client()
+    RGW, CLIENT = harness.rgw_with_bucket(BUCKET)
     SESSION = requests.Session()
     files = {"multipart.secret": TOKEN_SECRET}
     RESPONDERS["main"] = harness.Responder(config(), secret=RGW.secret_key, files=files)
