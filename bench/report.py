@@ -14,7 +14,8 @@ python3 and python3-matplotlib (Agg backend, no display needed).
 
 Targets (issue 6, "What it must show"), checked here:
   * through nginx with keepalive, v4 policy and v4 REST part signing each reach at least 90 % of
-    the bare libfcgi ceiling of the same run (mean of the ceiling measured first and last);
+    the bare libfcgi ceiling of the same run (bench/run measures the ceiling before every run and
+    at the end; each run is compared with the mean of the ceiling runs just before and after it);
   * their p99 at most 4 ms (defined at 64 connections) and no failed request, in any run;
   * the responder's peak RSS (VmHWM) at most 20 MiB under load;
   * soak: mean RSS of the first minute (after the warm-up) and of the last within 5 %.
@@ -102,6 +103,23 @@ def total_cpu(run):
     parts = [run["cpu_us_per_request"]["responder"], run["cpu_us_per_request"]["nginx_workers"],
              run["cpu_us_per_request_wrk"]]
     return None if None in parts else sum(parts)
+
+
+def ceiling_bracket(raws, index):
+    """The indices of the ceiling runs just before and just after run `index` (a ceiling run: the
+    whole ceiling set, so that its ratio shows how far it is from the mean)."""
+    ceilings = [i for i, r in enumerate(raws) if r["label"] == "ceiling"]
+    if raws[index]["label"] == "ceiling":
+        return ceilings
+    before = [i for i in ceilings if i < index][-1:]
+    after = [i for i in ceilings if i > index][:1]
+    return before + after
+
+
+def bracket_mean(items, indices, value):
+    values = [value(items[i]) for i in indices]
+    values = [v for v in values if v]
+    return statistics.mean(values) if values else None
 
 
 def summarise_run(raw, clk_tck, ceiling_rps):
@@ -199,8 +217,9 @@ def quietness_warnings(runs, ceiling):
                         f"{worst['other_load_pct']:.0f} % of its CPU during {len(noisy)} of "
                         f"{len(runs)} runs (worst: {worst['label']}); the numbers are not reliable")
     if ceiling["spread_pct"] > CEILING_SPREAD_WARN_PCT:
-        warnings.append(f"WARNING: the two ceiling runs differ by {ceiling['spread_pct']:.0f} %: "
-                        f"the machine's speed changed during the run")
+        warnings.append(f"WARNING: the ceiling runs range over {ceiling['spread_pct']:.0f} % of "
+                        f"their mean: the machine's speed changed during the run (each ratio "
+                        f"uses the ceiling runs just before and after it)")
     return warnings
 
 
@@ -225,10 +244,11 @@ def markdown_table(runs, ceiling):
             f"{fmt(r['cpu_us_per_request_wrk'])} | {rss} | {fmt(r['other_load_pct'])} % |")
     lines.append("")
     lines.append(
-        f"Ceiling: {ceiling['requests_per_s']:,.0f} req/s, the mean of "
-        f"{' and '.join(f'{x:,.0f}' for x in ceiling['runs'])} (measured first and last; "
-        f"spread {ceiling['spread_pct']:.1f} %). *vs ceiling* is req/s over the ceiling's (the "
-        f"targets use it); *CPU-based* is the ceiling's CPU per request (upstream + nginx + wrk, "
+        f"Ceiling: {ceiling['requests_per_s']:,.0f} req/s, the mean of its "
+        f"{len(ceiling['runs'])} runs (measured before every run and at the end; spread "
+        f"{ceiling['spread_pct']:.1f} %). *vs ceiling* is req/s over the mean of the ceiling runs "
+        f"just before and just after the run (the targets use it); *CPU-based* is their CPU per "
+        f"request (upstream + nginx + wrk; all ceiling runs: "
         f"{fmt(ceiling['cpu_us_per_request'])} µs) over the run's, which is what the req/s ratio "
         f"comes to when wrk, nginx and the upstream have the cores to themselves. *Other load*: "
         f"the share of the machine's CPU used by anything else during the run (quiet: near 0). "
@@ -238,6 +258,23 @@ def markdown_table(runs, ceiling):
 
 def fmt(value):
     return "-" if value is None else f"{value:.1f}"
+
+
+def shown_runs(runs, ceiling):
+    """The table's and the chart's rows: one ceiling row (its median run, at the mean req/s of all
+    its runs; every run is in latest.json), then the other runs in order."""
+    ceilings = sorted((r for r in runs if r["label"] == "ceiling"),
+                      key=lambda r: r["requests_per_s"])
+    rows = [r for r in runs if r["label"] != "ceiling"]
+    if not ceilings:
+        return rows
+    median = dict(ceilings[len(ceilings) // 2])
+    median["label"] = f"ceiling (mean of {len(ceilings)})" if len(ceilings) > 1 else "ceiling"
+    median["requests_per_s"] = ceiling["requests_per_s"]
+    median["ratio_to_ceiling"] = 1.0
+    median["ratio_to_ceiling_cpu_based"] = 1.0
+    median["other_load_pct"] = max((r["other_load_pct"] or 0 for r in ceilings), default=None)
+    return [median] + rows
 
 
 def chart(runs, ceiling, meta, path):
@@ -313,18 +350,22 @@ def report_cases(args):
                "spread_pct": round(100 * (max(ceiling_runs) - min(ceiling_runs)) / ceiling_rps, 1)
                if ceiling_rps else 0.0,
                "what": "nginx (keepalive) -> bench/bare (libfcgi, 128 threads, constant JSON), "
-                       "v4 policy body; measured first and last, mean"}
-    runs = [summarise_run(r, clk, ceiling_rps) for r in raws]
+                       "v4 policy body; measured before every run and at the end; each run is "
+                       "compared with the mean of the ceiling runs just before and after it"}
+    brackets = [ceiling_bracket(raws, i) for i in range(len(raws))]
+    runs = [summarise_run(r, clk, bracket_mean(raws, b, lambda c: c.get("rps")) or ceiling_rps)
+            for r, b in zip(raws, brackets)]
     # The machine is CPU-bound (wrk, nginx and the upstream share its cores), so the ratio of what
     # one request costs in CPU estimates the throughput ratio a quiet machine would show; unlike
     # req/s, it hardly moves when other processes take a share of the cores.
     ceiling_cpu = [total_cpu(r) for r in runs if r["label"] == "ceiling" and total_cpu(r)]
     ceiling["cpu_us_per_request"] = round(statistics.mean(ceiling_cpu), 1) if ceiling_cpu else None
-    for r in runs:
+    for r, b in zip(runs, brackets):
         cpu = total_cpu(r)
         r["cpu_us_per_request_total"] = round(cpu, 1) if cpu else None
-        r["ratio_to_ceiling_cpu_based"] = round(ceiling["cpu_us_per_request"] / cpu, 3) \
-            if cpu and ceiling["cpu_us_per_request"] else None
+        reference = bracket_mean(runs, b, total_cpu) or ceiling["cpu_us_per_request"]
+        r["ratio_to_ceiling_cpu_based"] = round(reference / cpu, 3) if cpu and reference else None
+        r["ceiling_runs_compared"] = [runs[i]["requests_per_s"] for i in b]
     targets = case_targets(runs, meta)
     result = {"benchmark": "s3-upload-signer bench/run", "meta": meta, "ceiling": ceiling,
               "runs": runs, "targets": targets,
@@ -336,7 +377,7 @@ def report_cases(args):
     text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     (out / "latest.json").write_text(text, encoding="utf-8")
     (out / f"{stamp}.json").write_text(text, encoding="utf-8")
-    table = markdown_table(runs, ceiling)
+    table = markdown_table(shown_runs(runs, ceiling), ceiling)
     setup = (f"{meta.get('nproc')} cores ({meta.get('cpu_model')}), {meta.get('kernel')}, "
              f"{meta.get('nginx_version')} (worker_processes auto = "
              f"{runs[0]['nginx_workers'] if runs else '?'}), {meta.get('wrk_version')} "
@@ -351,7 +392,7 @@ def report_cases(args):
     (out / "latest.md").write_text(
         table + "\n" + setup + "\n\n" + "".join(f"**{w}**\n\n" for w in warnings) +
         "Targets (issue 6):\n\n```\n" + verdicts + "\n```\n", encoding="utf-8")
-    chart(runs, ceiling, meta, out / "latest.png")
+    chart(shown_runs(runs, ceiling), ceiling, meta, out / "latest.png")
     shutil.copyfile(out / "latest.png", out / f"{stamp}.png")
 
     print()
