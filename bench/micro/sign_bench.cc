@@ -54,8 +54,11 @@ void BM_SignHandler(benchmark::State& state, const SignRequestKind& kind) {
   const config::Route& route = snapshot->routes.front();
   Check(route.handler == config::HandlerKind::kSign, kind, "the first route is not sign");
   const http::Request request = SignatureRequest(kind);
-  const handlers::Context context{
-      .config = *snapshot, .route = route, .now = DocumentClock(), .config_generation = 1};
+  const handlers::Context context{.config = *snapshot,
+                                  .route = route,
+                                  .caller = {},
+                                  .now = DocumentClock(),
+                                  .config_generation = 1};
   Check(handlers::Sign(request, context).status == (kind.refused ? 500 : 200), kind,
         "unexpected status");
   for (auto _ : state) {

@@ -2,11 +2,18 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "verify/verify_test_support.h"
 
 namespace s3upload::verify::verify_test {
 namespace {
+
+Caller AsUser(std::string user) {
+  Caller caller;
+  caller.user = std::move(user);
+  return caller;
+}
 
 std::string KeyRule(std::string_view key, const KeyRules& rules, const Caller& caller = {}) {
   const std::optional<Refusal> refusal = CheckKey(key, rules, caller);
@@ -113,29 +120,29 @@ TEST(KeyRulesTest, PrefixAndUser) {
   KeyRules rules;
   rules.prefix = "uploads/{user}/";
   const std::string key = "uploads/alice/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg";
-  EXPECT_EQ(KeyRule(key, rules, Caller{"alice"}), "<accepted>");
-  EXPECT_EQ(KeyRule(key, rules, Caller{"alic"}), "key.prefix");
-  EXPECT_EQ(KeyRule(key, rules, Caller{"alice/"}), "key.user");
+  EXPECT_EQ(KeyRule(key, rules, AsUser("alice")), "<accepted>");
+  EXPECT_EQ(KeyRule(key, rules, AsUser("alic")), "key.prefix");
+  EXPECT_EQ(KeyRule(key, rules, AsUser("alice/")), "key.user");
   EXPECT_EQ(KeyRule(key, rules, Caller{}), "key.user");
-  EXPECT_EQ(KeyRule(key, rules, Caller{".."}), "key.user");
-  EXPECT_EQ(KeyRule(key, rules, Caller{std::string(65, 'a')}), "key.user");
+  EXPECT_EQ(KeyRule(key, rules, AsUser("..")), "key.user");
+  EXPECT_EQ(KeyRule(key, rules, AsUser(std::string(65, 'a'))), "key.user");
   EXPECT_EQ(KeyRule("uploads/" + std::string(64, 'a') + "/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg",
-                    rules, Caller{std::string(64, 'a')}),
+                    rules, AsUser(std::string(64, 'a'))),
             "<accepted>");
   EXPECT_EQ(KeyRule("uploads/a.b_c@d+e-f/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules,
-                    Caller{"a.b_c@d+e-f"}),
+                    AsUser("a.b_c@d+e-f")),
             "<accepted>");
   EXPECT_EQ(
-      KeyRule("uploads/al ice/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, Caller{"al ice"}),
+      KeyRule("uploads/al ice/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, AsUser("al ice")),
       "key.user");
   // The name after the prefix is matched whole: no sub-folder below the user's.
   EXPECT_EQ(
-      KeyRule("uploads/alice/x/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, Caller{"alice"}),
+      KeyRule("uploads/alice/x/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, AsUser("alice")),
       "key.shape");
 
   // Two placeholders, and no placeholder (the caller does not matter then).
   rules.prefix = "{user}/in/{user}-";
-  EXPECT_EQ(KeyRule("bob/in/bob-a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, Caller{"bob"}),
+  EXPECT_EQ(KeyRule("bob/in/bob-a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, AsUser("bob")),
             "<accepted>");
   rules.prefix = "uploads/";
   EXPECT_EQ(KeyRule("uploads/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg", rules, Caller{}),
