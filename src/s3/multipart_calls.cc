@@ -1,6 +1,6 @@
 // MultipartClient: CreateMultipartUpload, ListParts, CompleteMultipartUpload and
 // AbortMultipartUpload through outbound/ (retries, deadline, concurrency cap), each attempt
-// signed afresh with aws/'s SigV4 steps, and presigned UploadPart URLs.
+// signed afresh (SignedS3Request, in signing.cc with the client's other requests).
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -20,7 +20,6 @@ using internal::CallFailure;
 using internal::IsSuccess;
 using internal::XmlElementText;
 
-constexpr std::string_view kService = "s3";
 // An answer that came back 2xx but cannot be read (or is an <Error> in a 200).
 Error UnreadableAnswer(std::string_view operation, long status, std::string message) {
   return Error{Error::Kind::kUnavailable, status,
@@ -52,72 +51,6 @@ void AppendXmlEscaped(std::string& out, std::string_view text) {
 }
 
 }  // namespace
-
-outbound::HttpRequest SignedS3Request(std::string_view method, const BucketLocation& location,
-                                      const std::string& key,
-                                      const std::vector<aws::QueryParam>& query,
-                                      const std::vector<aws::Header>& headers, std::string body,
-                                      const aws::Credentials& credentials, aws::TimePoint now) {
-  const ObjectAddress address = AddressOf(location, key);
-  const std::string amz_date = aws::FormatAmzDate(now);
-  const std::string day = aws::FormatAmzDay(now);
-  const std::string payload_hash = aws::Sha256Hex(body);
-
-  std::vector<aws::Header> signed_headers = headers;
-  signed_headers.push_back({"host", address.host});
-  signed_headers.push_back({"x-amz-content-sha256", payload_hash});
-  signed_headers.push_back({"x-amz-date", amz_date});
-  const aws::CanonicalHeaderBlock canonical_headers = aws::CanonicalHeaders(signed_headers);
-  const std::string canonical_query = aws::CanonicalQueryString(query);
-  const std::string canonical_request = aws::CanonicalRequest(
-      method, aws::CanonicalUri(address.canonical_uri, /*normalize=*/false, /*encode=*/false),
-      canonical_query, canonical_headers, payload_hash);
-  const std::string scope = aws::CredentialScope(day, location.region, kService);
-  const std::string string_to_sign =
-      aws::StringToSign(amz_date, scope, aws::Sha256Hex(canonical_request));
-  const std::string signature = credentials.SignV4(day, location.region, kService, string_to_sign);
-
-  outbound::HttpRequest request;
-  request.method = std::string(method);
-  // The canonical query is the encoded, sorted query S3 recomputes: sent as it is, the signed
-  // and the sent query cannot differ.
-  request.url = canonical_query.empty() ? address.url : address.url + "?" + canonical_query;
-  request.headers.emplace_back("Host", address.host);
-  for (const aws::Header& header : headers) request.headers.emplace_back(header.name, header.value);
-  request.headers.emplace_back("x-amz-date", amz_date);
-  request.headers.emplace_back("x-amz-content-sha256", payload_hash);
-  request.headers.emplace_back(
-      "Authorization", aws::AuthorizationHeader(credentials.access_key_id(), scope,
-                                                canonical_headers.signed_headers, signature));
-  request.body = std::move(body);
-  return request;
-}
-
-std::string PresignedUploadPartUrl(const BucketLocation& location, const std::string& key,
-                                   const std::string& upload_id, std::uint32_t part_number,
-                                   const aws::Credentials& credentials, aws::TimePoint now,
-                                   std::chrono::seconds expires) {
-  const ObjectAddress address = AddressOf(location, key);
-  const std::string amz_date = aws::FormatAmzDate(now);
-  const std::string day = aws::FormatAmzDay(now);
-  const std::string scope = aws::CredentialScope(day, location.region, kService);
-
-  const aws::CanonicalHeaderBlock canonical_headers =
-      aws::CanonicalHeaders({{"host", address.host}});
-  std::vector<aws::QueryParam> query =
-      aws::PresignQueryParams(credentials.access_key_id(), scope, amz_date, expires,
-                              canonical_headers.signed_headers, /*session_token=*/"");
-  query.push_back({"partNumber", std::to_string(part_number)});
-  query.push_back({"uploadId", upload_id});
-  const std::string canonical_query = aws::CanonicalQueryString(query);
-  const std::string canonical_request = aws::CanonicalRequest(
-      "PUT", aws::CanonicalUri(address.canonical_uri, /*normalize=*/false, /*encode=*/false),
-      canonical_query, canonical_headers, aws::kUnsignedPayload);
-  const std::string string_to_sign =
-      aws::StringToSign(amz_date, scope, aws::Sha256Hex(canonical_request));
-  const std::string signature = credentials.SignV4(day, location.region, kService, string_to_sign);
-  return address.url + "?" + canonical_query + "&X-Amz-Signature=" + signature;
-}
 
 std::string CompleteMultipartUploadBody(const std::vector<PartToComplete>& parts) {
   std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
