@@ -43,10 +43,15 @@ std::string Header(const http::Response& response, std::string_view name) {
 class AuthenticateTest : public ::testing::Test {
  protected:
   AuthenticateTest()
-      : verifier_(
-            auth::TokenVerifier::Hs256(std::string(kSecret), {.audiences = {"uploads"}}).value()) {
+      : verifier_(auth::TokenVerifier::Hs256(std::string(kSecret), Rules()).value()) {
     route_.path = "/s3/signature";
     route_.handler = config::HandlerKind::kSign;
+  }
+
+  static auth::TokenRules Rules() {
+    auth::TokenRules rules;
+    rules.audiences = {"uploads"};
+    return rules;
   }
 
   void UseToken() {

@@ -28,7 +28,7 @@ class DeleteHandler : public ::testing::Test {
     request.query = query;
     request.body = body;
     request.remote_user = user;
-    return Delete(request, Context{snapshot_, route_, verify::Caller{user},
+    return Delete(request, Context{snapshot_, route_, verify::verify_test::AsUser(user),
                                    verify::verify_test::Now(), 1, &services_});
   }
 

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "s3upload/handlers.h"
@@ -75,6 +77,33 @@ inline config::Profile UserProfile() {
   profile.rules.key.prefix = "uploads/{user}/";
   profile.rules.max_size = 1000;
   return profile;
+}
+
+// UserProfile() for server-built uploads (params and multipart routes): keys from the template
+// uploads/{user}/{uuid}{ext}, a uuid with or without one of `extensions`, the given content types,
+// signed with AWS's example key.
+inline config::Profile ServerBuiltProfile(std::vector<std::string> extensions,
+                                          std::vector<std::string> content_types) {
+  config::Profile profile = UserProfile();
+  profile.rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension,
+                              verify::KeyRules::Shape::kUuid};
+  profile.rules.key.extensions = std::move(extensions);
+  profile.rules.content_types = std::move(content_types);
+  profile.signing_credentials = std::make_shared<const aws::Credentials>(
+      std::string(verify::verify_test::kAccessKey),
+      aws::SecretKey(std::string(verify::verify_test::kSecret)));
+  config::ParamsSettings params;
+  params.key_template = "uploads/{user}/{uuid}{ext}";
+  profile.params = params;
+  return profile;
+}
+
+// The body of a JSON answer (a test failure when it is not JSON).
+inline rapidjson::Document Json(const http::Response& response) {
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << response.body;
+  return doc;
 }
 
 inline std::string AliceKey(std::string_view extension = "jpg") {

@@ -94,20 +94,14 @@ TEST(HtmlPage, DocumentAndHeaders) {
 
 // ----- the form page (params, reply: html) ---------------------------------------------------
 
-constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using verify::verify_test::kSecret;
 
 class FormPage : public ::testing::Test {
  protected:
   void SetUp() override {
     profile_.rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension};
-    profile_.rules.key.extensions = {"jpeg", "jpg", "png", "txt"};
-    profile_.rules.content_types = {"image/*", "text/plain"};
-    profile_.signing_credentials = std::make_shared<const aws::Credentials>(
-        "AKIAIOSFODNN7EXAMPLE", aws::SecretKey(std::string(kSecret)));
-    config::ParamsSettings params;
-    params.key_template = "uploads/{user}/{uuid}{ext}";
-    params.success_action_redirects = {"https://app.example.com/s3/done?from=form&x=\"<y>\""};
-    profile_.params = params;
+    profile_.params->success_action_redirects = {
+        "https://app.example.com/s3/done?from=form&x=\"<y>\""};
     route_.path = "/s3/form";
     route_.methods = {"GET"};
     route_.handler = config::HandlerKind::kParams;
@@ -147,7 +141,8 @@ class FormPage : public ::testing::Test {
   }
 
   config::Snapshot snapshot_;
-  config::Profile profile_ = UserProfile();
+  config::Profile profile_ =
+      ServerBuiltProfile({"jpeg", "jpg", "png", "txt"}, {"image/*", "text/plain"});
   config::Route route_;
   verify::Caller caller_;
   FakeServices services_;

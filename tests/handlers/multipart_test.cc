@@ -20,7 +20,6 @@ namespace {
 using namespace handlers_test;
 using std::chrono::seconds;
 
-constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr std::string_view kTokenSecret = "0123456789abcdef0123456789abcdef";
 constexpr std::string_view kS3UploadId = "2~s3-upload-id";
 
@@ -94,16 +93,7 @@ class MultipartServices final : public Services {
 class MultipartHandler : public ::testing::Test {
  protected:
   void SetUp() override {
-    profile_.rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension,
-                                 verify::KeyRules::Shape::kUuid};
-    profile_.rules.key.extensions = {"jpg", "png", "bin"};
-    profile_.rules.content_types = {"image/*", "application/octet-stream"};
     profile_.rules.max_size = 100;
-    profile_.signing_credentials = std::make_shared<const aws::Credentials>(
-        "AKIAIOSFODNN7EXAMPLE", aws::SecretKey(std::string(kSecret)));
-    config::ParamsSettings params;
-    params.key_template = "uploads/{user}/{uuid}{ext}";
-    profile_.params = params;
     config::MultipartSettings multipart;
     multipart.token_secret =
         std::make_shared<const aws::SecretKey>(aws::SecretKey(std::string(kTokenSecret)));
@@ -149,13 +139,6 @@ class MultipartHandler : public ::testing::Test {
 
   static aws::TimePoint Now() { return *aws::ParseAmzDate("20261121T200000Z"); }
 
-  static rapidjson::Document Json(const http::Response& response) {
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    EXPECT_FALSE(doc.HasParseError()) << response.body;
-    return doc;
-  }
-
   void AddParts(std::vector<std::uint64_t> sizes) {
     std::uint32_t number = 0;
     for (std::uint64_t size : sizes) {
@@ -175,7 +158,8 @@ class MultipartHandler : public ::testing::Test {
   }
 
   config::Snapshot snapshot_;
-  config::Profile profile_ = UserProfile();
+  config::Profile profile_ =
+      ServerBuiltProfile({"jpg", "png", "bin"}, {"image/*", "application/octet-stream"});
   config::Route route_;
   MultipartServices services_;
 };

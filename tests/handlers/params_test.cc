@@ -14,20 +14,11 @@ namespace {
 
 using namespace handlers_test;
 
-constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+using verify::verify_test::kSecret;
 
 class ParamsHandler : public ::testing::Test {
  protected:
   void SetUp() override {
-    profile_.rules.key.shapes = {verify::KeyRules::Shape::kUuidWithExtension,
-                                 verify::KeyRules::Shape::kUuid};
-    profile_.rules.key.extensions = {"jpg", "png", "pdf"};
-    profile_.rules.content_types = {"image/*", "application/pdf"};
-    profile_.signing_credentials = std::make_shared<const aws::Credentials>(
-        "AKIAIOSFODNN7EXAMPLE", aws::SecretKey(std::string(kSecret)));
-    config::ParamsSettings params;
-    params.key_template = "uploads/{user}/{uuid}{ext}";
-    profile_.params = params;
     route_.path = "/s3/params";
     route_.methods = {"GET", "POST"};
     route_.handler = config::HandlerKind::kParams;
@@ -47,13 +38,6 @@ class ParamsHandler : public ::testing::Test {
 
   static aws::TimePoint Now() { return *aws::ParseAmzDate("20261121T200000Z"); }
 
-  static rapidjson::Document Json(const http::Response& response) {
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    EXPECT_FALSE(doc.HasParseError()) << response.body;
-    return doc;
-  }
-
   // Every value of the header, joined as a client sees repeated headers.
   static std::string Header(const http::Response& response, std::string_view name) {
     std::string values;
@@ -64,7 +48,8 @@ class ParamsHandler : public ::testing::Test {
   }
 
   config::Snapshot snapshot_;
-  config::Profile profile_ = UserProfile();
+  config::Profile profile_ =
+      ServerBuiltProfile({"jpg", "png", "pdf"}, {"image/*", "application/pdf"});
   config::Route route_;
   verify::Caller caller_;
   FakeServices services_;

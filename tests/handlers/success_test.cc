@@ -38,13 +38,6 @@ class SuccessHandler : public ::testing::Test {
            "&name=my+photo.jpg&bucket=" + bucket + extra;
   }
 
-  static rapidjson::Document Json(const http::Response& response) {
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    EXPECT_FALSE(doc.HasParseError()) << response.body;
-    return doc;
-  }
-
   // The caller the application authenticated, with what a token may narrow.
   verify::Caller caller_or(const std::string& user) const {
     verify::Caller caller = narrowing_;

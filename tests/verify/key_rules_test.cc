@@ -2,18 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <utility>
 
 #include "verify/verify_test_support.h"
 
 namespace s3upload::verify::verify_test {
 namespace {
-
-Caller AsUser(std::string user) {
-  Caller caller;
-  caller.user = std::move(user);
-  return caller;
-}
 
 std::string KeyRule(std::string_view key, const KeyRules& rules, const Caller& caller = {}) {
   const std::optional<Refusal> refusal = CheckKey(key, rules, caller);

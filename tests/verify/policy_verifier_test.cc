@@ -311,10 +311,10 @@ TEST(PolicyVerifierTest, UserPrefixBindsTheKeyToTheCaller) {
   const std::string body =
       Replace(kPolicyV2Minimal, kDocKeyCondition,
               R"({"key":"uploads/alice/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg"})");
-  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, Caller{"alice"})), "<accepted>");
-  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, Caller{"bob"})), "key.prefix");
+  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, AsUser("alice"))), "<accepted>");
+  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, AsUser("bob"))), "key.prefix");
   EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, Caller{})), "key.user");
-  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, Caller{"alice/.."})), "key.user");
+  EXPECT_EQ(RuleOf(Policy(body, SignatureVersion::kV2, rules, AsUser("alice/.."))), "key.user");
 }
 
 TEST(PolicyVerifierTest, ObjectHeadersNeedTheirExactValue) {

@@ -52,7 +52,7 @@ UploadRules RulesFor(Profile profile) {
 }
 
 Caller CallerFor(Profile profile) {
-  return profile == Profile::kUserPrefix ? Caller{"alice"} : Caller{};
+  return profile == Profile::kUserPrefix ? AsUser("alice") : Caller{};
 }
 
 struct Base {

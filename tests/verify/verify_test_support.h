@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "s3upload/aws.h"
@@ -25,6 +26,13 @@ inline TimePoint Now() { return *aws::ParseAmzDate("20240501T120000Z"); }
 inline constexpr std::string_view kAccessKey = "AKIAIOSFODNN7EXAMPLE";
 inline constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 inline constexpr std::string_view kUuid = "a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41";
+
+// A caller who is `user` and nothing more (no token narrowing).
+inline Caller AsUser(std::string user) {
+  Caller caller;
+  caller.user = std::move(user);
+  return caller;
+}
 
 // The document's example configuration (protocol section 0) as a profile.
 inline UploadRules DocRules(std::string region = "eu-west-1") {
