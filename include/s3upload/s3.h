@@ -20,8 +20,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -76,11 +78,50 @@ struct ObjectAddress {
 };
 ObjectAddress AddressOf(const BucketLocation& location, const std::string& key);
 
-// The signed request for `method` on `key` at time `now` (empty payload), as S3Client sends it.
+// The signed request for `method` on `key` at time `now`: SignedS3Request (below) without query,
+// headers or body, what S3Client sends for HEAD and DELETE.
 // Exposed so that tests can compare it byte for byte with an independent signer.
 outbound::HttpRequest SignedObjectRequest(std::string_view method, const BucketLocation& location,
                                           const std::string& key,
                                           const aws::Credentials& credentials, aws::TimePoint now);
+
+// A header-signed request for `method` on `key` with `query` (decoded names and values; sent as
+// the canonical query string), extra `headers` (signed too) and `body` (its SHA-256 is the
+// payload hash). Every header sent is signed.
+outbound::HttpRequest SignedS3Request(std::string_view method, const BucketLocation& location,
+                                      const std::string& key,
+                                      const std::vector<aws::QueryParam>& query,
+                                      const std::vector<aws::Header>& headers, std::string body,
+                                      const aws::Credentials& credentials, aws::TimePoint now);
+
+// What both clients (S3Client, MultipartClient) call S3 with: the bucket, the signing key and
+// outbound/ (retries, deadline, concurrency cap). Each attempt is signed afresh (SignedS3Request):
+// x-amz-date must be within S3's 15-minute skew window when each attempt is sent, and a retry
+// after a backoff is a new request.
+// Thread-safety: Call may be called concurrently (the transport and limiter are).
+class SignedCaller {
+ public:
+  // `clock` nullptr: the system clock.
+  SignedCaller(BucketLocation location, std::shared_ptr<const aws::Credentials> credentials,
+               outbound::Transport& transport, outbound::Limiter& limiter,
+               outbound::CallOptions options, std::function<aws::TimePoint()> clock);
+
+  outbound::CallOutcome Call(std::string_view method, const std::string& key,
+                             const std::vector<aws::QueryParam>& query = {},
+                             const std::vector<aws::Header>& headers = {},
+                             const std::string& body = "");
+
+  const BucketLocation& location() const { return location_; }
+  const aws::Credentials& credentials() const { return *credentials_; }
+
+ private:
+  BucketLocation location_;
+  std::shared_ptr<const aws::Credentials> credentials_;
+  outbound::Transport& transport_;
+  outbound::Limiter& limiter_;
+  outbound::CallOptions options_;
+  std::function<aws::TimePoint()> clock_;
+};
 
 // A presigned GET URL (SigV4 query signing, X-Amz-SignedHeaders=host, UNSIGNED-PAYLOAD).
 std::string PresignedGetUrl(const BucketLocation& location, const std::string& key,
@@ -137,17 +178,10 @@ class S3Client final : public ObjectStore {
   std::string PresignGet(const std::string& key, std::chrono::seconds expires,
                          aws::TimePoint now) override;
 
-  const BucketLocation& location() const { return location_; }
+  const BucketLocation& location() const { return caller_.location(); }
 
  private:
-  outbound::CallOutcome Call(std::string_view method, const std::string& key);
-
-  BucketLocation location_;
-  std::shared_ptr<const aws::Credentials> credentials_;
-  outbound::Transport& transport_;
-  outbound::Limiter& limiter_;
-  outbound::CallOptions options_;
-  std::function<aws::TimePoint()> clock_;
+  SignedCaller caller_;
 };
 
 }  // namespace s3upload::s3

@@ -111,15 +111,6 @@ class MultipartStore {
 // Requests (exposed for tests: compared with botocore's)
 // ---------------------------------------------------------------------------------------------
 
-// A header-signed request for `method` on `key` with `query` (decoded names and values; sent as
-// the canonical query string), extra `headers` (signed too) and `body` (its SHA-256 is the
-// payload hash). Every header sent is signed.
-outbound::HttpRequest SignedS3Request(std::string_view method, const BucketLocation& location,
-                                      const std::string& key,
-                                      const std::vector<aws::QueryParam>& query,
-                                      const std::vector<aws::Header>& headers, std::string body,
-                                      const aws::Credentials& credentials, aws::TimePoint now);
-
 // PUT <object>?partNumber=N&uploadId=ID&X-Amz-...: SigV4 query signing, Host signed only,
 // UNSIGNED-PAYLOAD (a browser part upload; its size is checked when the upload is completed).
 std::string PresignedUploadPartUrl(const BucketLocation& location, const std::string& key,
@@ -181,19 +172,10 @@ class MultipartClient final : public MultipartStore {
   std::string PresignPart(const std::string& key, const std::string& upload_id,
                           std::uint32_t part_number, std::chrono::seconds expires,
                           aws::TimePoint now) override;
-  const BucketLocation& location() const override { return location_; }
+  const BucketLocation& location() const override { return caller_.location(); }
 
  private:
-  outbound::CallOutcome Call(std::string_view method, const std::string& key,
-                             const std::vector<aws::QueryParam>& query,
-                             const std::vector<aws::Header>& headers, const std::string& body);
-
-  BucketLocation location_;
-  std::shared_ptr<const aws::Credentials> credentials_;
-  outbound::Transport& transport_;
-  outbound::Limiter& limiter_;
-  outbound::CallOptions options_;
-  std::function<aws::TimePoint()> clock_;
+  SignedCaller caller_;
 };
 
 }  // namespace s3upload::s3

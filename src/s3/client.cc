@@ -35,26 +35,11 @@ std::optional<std::uint64_t> ParseSize(std::string_view text) {
 S3Client::S3Client(BucketLocation location, std::shared_ptr<const aws::Credentials> credentials,
                    outbound::Transport& transport, outbound::Limiter& limiter,
                    outbound::CallOptions options, std::function<aws::TimePoint()> clock)
-    : location_(std::move(location)),
-      credentials_(std::move(credentials)),
-      transport_(transport),
-      limiter_(limiter),
-      options_(std::move(options)),
-      clock_(clock ? std::move(clock) : [] { return std::chrono::system_clock::now(); }) {}
-
-outbound::CallOutcome S3Client::Call(std::string_view method, const std::string& key) {
-  // Signed per attempt: x-amz-date must be within S3's 15-minute skew window when each attempt
-  // is sent, and a retry after a backoff is a new request.
-  return outbound::CallWithRetries(
-      transport_, limiter_,
-      [&](int /*attempt*/) {
-        return SignedObjectRequest(method, location_, key, *credentials_, clock_());
-      },
-      options_);
-}
+    : caller_(std::move(location), std::move(credentials), transport, limiter, std::move(options),
+              std::move(clock)) {}
 
 HeadResult S3Client::Head(const std::string& key) {
-  const outbound::CallOutcome outcome = Call("HEAD", key);
+  const outbound::CallOutcome outcome = caller_.Call("HEAD", key);
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("HEAD", outcome);
   }
@@ -78,7 +63,7 @@ HeadResult S3Client::Head(const std::string& key) {
 }
 
 DeleteResult S3Client::Delete(const std::string& key) {
-  const outbound::CallOutcome outcome = Call("DELETE", key);
+  const outbound::CallOutcome outcome = caller_.Call("DELETE", key);
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("DELETE", outcome);
   }
@@ -95,7 +80,7 @@ DeleteResult S3Client::Delete(const std::string& key) {
 
 std::string S3Client::PresignGet(const std::string& key, std::chrono::seconds expires,
                                  aws::TimePoint now) {
-  return PresignedGetUrl(location_, key, *credentials_, now, expires);
+  return PresignedGetUrl(caller_.location(), key, caller_.credentials(), now, expires);
 }
 
 }  // namespace s3upload::s3

@@ -68,31 +68,15 @@ MultipartClient::MultipartClient(BucketLocation location,
                                  outbound::Transport& transport, outbound::Limiter& limiter,
                                  outbound::CallOptions options,
                                  std::function<aws::TimePoint()> clock)
-    : location_(std::move(location)),
-      credentials_(std::move(credentials)),
-      transport_(transport),
-      limiter_(limiter),
-      options_(std::move(options)),
-      clock_(clock ? std::move(clock) : [] { return std::chrono::system_clock::now(); }) {}
-
-outbound::CallOutcome MultipartClient::Call(std::string_view method, const std::string& key,
-                                            const std::vector<aws::QueryParam>& query,
-                                            const std::vector<aws::Header>& headers,
-                                            const std::string& body) {
-  return outbound::CallWithRetries(
-      transport_, limiter_,
-      [&](int /*attempt*/) {
-        return SignedS3Request(method, location_, key, query, headers, body, *credentials_,
-                               clock_());
-      },
-      options_);
-}
+    : caller_(std::move(location), std::move(credentials), transport, limiter, std::move(options),
+              std::move(clock)) {}
 
 CreateResult MultipartClient::Create(const NewObject& object) {
   std::vector<aws::Header> headers;
   if (!object.content_type.empty()) headers.push_back({"Content-Type", object.content_type});
   headers.insert(headers.end(), object.metadata.begin(), object.metadata.end());
-  const outbound::CallOutcome outcome = Call("POST", object.key, {{"uploads", ""}}, headers, "");
+  const outbound::CallOutcome outcome =
+      caller_.Call("POST", object.key, {{"uploads", ""}}, headers, "");
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("CreateMultipartUpload", outcome);
   }
@@ -113,7 +97,7 @@ ListPartsResult MultipartClient::ListParts(const std::string& key, const std::st
   if (part_number_marker > 0) {
     query.push_back({"part-number-marker", std::to_string(part_number_marker)});
   }
-  const outbound::CallOutcome outcome = Call("GET", key, query, {}, "");
+  const outbound::CallOutcome outcome = caller_.Call("GET", key, query, {}, "");
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("ListParts", outcome);
   }
@@ -129,8 +113,8 @@ ListPartsResult MultipartClient::ListParts(const std::string& key, const std::st
 CompleteResult MultipartClient::Complete(const std::string& key, const std::string& upload_id,
                                          const std::vector<PartToComplete>& parts) {
   const std::string body = CompleteMultipartUploadBody(parts);
-  const outbound::CallOutcome outcome =
-      Call("POST", key, {{"uploadId", upload_id}}, {{"Content-Type", "application/xml"}}, body);
+  const outbound::CallOutcome outcome = caller_.Call("POST", key, {{"uploadId", upload_id}},
+                                                     {{"Content-Type", "application/xml"}}, body);
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("CompleteMultipartUpload", outcome);
   }
@@ -145,7 +129,8 @@ CompleteResult MultipartClient::Complete(const std::string& key, const std::stri
 }
 
 AbortResult MultipartClient::Abort(const std::string& key, const std::string& upload_id) {
-  const outbound::CallOutcome outcome = Call("DELETE", key, {{"uploadId", upload_id}}, {}, "");
+  const outbound::CallOutcome outcome =
+      caller_.Call("DELETE", key, {{"uploadId", upload_id}}, {}, "");
   if (!std::holds_alternative<outbound::HttpResponse>(outcome.result)) {
     return CallFailure("AbortMultipartUpload", outcome);
   }
@@ -163,8 +148,8 @@ AbortResult MultipartClient::Abort(const std::string& key, const std::string& up
 std::string MultipartClient::PresignPart(const std::string& key, const std::string& upload_id,
                                          std::uint32_t part_number, std::chrono::seconds expires,
                                          aws::TimePoint now) {
-  return PresignedUploadPartUrl(location_, key, upload_id, part_number, *credentials_, now,
-                                expires);
+  return PresignedUploadPartUrl(caller_.location(), key, upload_id, part_number,
+                                caller_.credentials(), now, expires);
 }
 
 }  // namespace s3upload::s3
