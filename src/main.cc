@@ -240,6 +240,12 @@ int main(int argc, char** argv) {
   }
   const std::shared_ptr<const config::Snapshot> snapshot = (*application)->snapshot();
 
+  // From here on, lines may wait in the buffer: whatever way main returns, they are written first.
+  log::SetBufferSize(snapshot->server.log_buffer_bytes);
+  struct FlushLogAtExit {
+    ~FlushLogAtExit() { log::Flush(); }
+  } flush_log_at_exit;
+
   // The watcher blocks the stop and reload signals before the socket exists: from the moment a
   // socket file is there, SIGTERM must mean "stop and clean up", never the default "die".
   RunningServer running;

@@ -174,7 +174,12 @@ struct ServerSettings {
   // Outbound calls (S3, webhooks) in progress at once; beyond it a request gets 503 at once rather
   // than a thread. Unset: half the worker threads, at least 1.
   std::optional<int> max_outbound_calls;
+  // Info log lines are buffered up to this many bytes and written together, at the latest half a
+  // second later (log::SetBufferSize); 0 writes each line at once.
+  std::size_t log_buffer_bytes = 0;
 };
+
+inline constexpr std::size_t kMaxLogBufferBytes = std::size_t{1024} * 1024;
 
 struct Snapshot {
   Snapshot() = default;

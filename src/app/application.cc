@@ -198,6 +198,9 @@ bool Application::Reload() {
   }
   SetRuntime(std::make_shared<Runtime>(std::move(loaded.snapshot), *options_.transport, *limiter_,
                                        *notifier_, *metrics_, options_.clock));
+  // The log buffer is the one server setting a reload changes (threads, timeouts and sockets stay):
+  // switched before the line below, which then already goes the new way.
+  log::SetBufferSize(snapshot()->server.log_buffer_bytes);
   const std::uint64_t generation = ++generation_;
   metrics_->CountReload(true);
   metrics_->SetConfigGeneration(generation);

@@ -1,4 +1,5 @@
-// The `server` section: how the process serves (threads, body limit, timeouts, outbound cap).
+// The `server` section: how the process serves (threads, body limit, timeouts, outbound cap, log
+// buffer).
 #include <chrono>
 
 #include "config/sections.h"
@@ -10,9 +11,10 @@ ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostic
   if (!section) {
     return settings;
   }
-  const MapReader map = MapReader::Of(
-      *section, {"threads", "max_body_size", "io_timeout", "idle_timeout", "max_outbound_calls"},
-      diag, std::nullopt, /*null_is_empty=*/true);
+  const MapReader map = MapReader::Of(*section,
+                                      {"threads", "max_body_size", "io_timeout", "idle_timeout",
+                                       "max_outbound_calls", "log_buffer"},
+                                      diag, std::nullopt, /*null_is_empty=*/true);
   using std::chrono::seconds;
   // Timeouts beyond a day are surely a unit mistake (e.g. milliseconds written as seconds).
   constexpr seconds kMaxTimeout{24 * 3600};
@@ -34,6 +36,11 @@ ServerSettings ReadServerSection(const std::optional<Field>& section, Diagnostic
   if (auto field = map.Get("idle_timeout")) {
     if (auto value = ReadDuration(*field, seconds{1}, kMaxTimeout, diag)) {
       settings.idle_timeout = *value;
+    }
+  }
+  if (auto field = map.Get("log_buffer")) {
+    if (auto value = ReadSize(*field, 0, kMaxLogBufferBytes, diag)) {
+      settings.log_buffer_bytes = static_cast<std::size_t>(*value);
     }
   }
   if (auto field = map.Get("max_outbound_calls")) {

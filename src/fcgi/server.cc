@@ -236,6 +236,7 @@ Status Server::Impl::Run() {
   // Every worker has left: what is still idle (no request arrived on it in time) is closed.
   StopAccepting();
   CloseIdleConnections(/*only_expired=*/false);
+  log::Flush();
   return Status::Ok();
 }
 
@@ -352,6 +353,7 @@ void Server::Impl::Housekeep() {
     }
   }
   CloseIdleConnections(/*only_expired=*/true);
+  log::Flush();  // buffered lines (log.h) wait at most one interval
   epoll_event timer{};
   timer.events = EPOLLIN | EPOLLONESHOT;
   timer.data.u64 = kTimerToken;

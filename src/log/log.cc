@@ -1,4 +1,5 @@
-// One logfmt line per call, written with a single write(2) so concurrent lines never interleave.
+// One logfmt line per call, written whole (one write(2), or batched with other whole lines in the
+// buffer) so concurrent lines never interleave.
 #include "s3upload/log.h"
 
 #include <unistd.h>
@@ -9,11 +10,19 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 
 namespace s3upload::log {
 namespace {
 
 std::atomic<int> g_output_fd{STDERR_FILENO};
+
+// The optional buffer of info lines (log.h). g_buffer_size is read without the lock to keep the
+// unbuffered default free of it; under the lock it is read again, so a line never lands in a buffer
+// that was just switched off (it would wait there for a flush that never comes).
+std::atomic<std::size_t> g_buffer_size{0};
+std::mutex g_buffer_mutex;
+std::string g_buffered;  // whole lines, under g_buffer_mutex
 
 // A thread keeps its line buffer between lines up to this size.
 constexpr std::size_t kKeptLineCapacity = 4096;
@@ -124,6 +133,47 @@ void AppendValue(std::string& out, std::string_view value) {
   out += '"';
 }
 
+// Writes all of `bytes` (a write to a pipe or socket may take only part of them).
+void WriteAll(std::string_view bytes) {
+  const int fd = g_output_fd.load();
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // nowhere to report a failing log; dropping the line is all we can do
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+// With g_buffer_mutex held.
+void WriteBuffered() {
+  if (g_buffered.empty()) return;
+  WriteAll(g_buffered);
+  g_buffered.clear();
+}
+
+void Emit(Level level, std::string_view line) {
+  if (g_buffer_size.load(std::memory_order_relaxed) == 0) {
+    WriteAll(line);
+    return;
+  }
+  std::lock_guard lock(g_buffer_mutex);
+  const std::size_t capacity = g_buffer_size.load(std::memory_order_relaxed);
+  if (level == Level::kInfo && line.size() <= capacity) {
+    if (g_buffered.size() + line.size() > capacity) WriteBuffered();
+    g_buffered.append(line);
+    return;
+  }
+  // A warning or error, a line longer than the whole buffer, or buffering just switched off: out
+  // now, after what was buffered before it, in one write.
+  if (g_buffered.empty()) {
+    WriteAll(line);
+    return;
+  }
+  g_buffered.append(line);
+  WriteBuffered();
+}
+
 }  // namespace
 
 std::string QuoteValue(std::string_view value) {
@@ -161,14 +211,7 @@ void WriteLine(Level level, std::string_view message, const Fields& fields) {
     AppendValue(line, ValueOf(field));
   }
   line += '\n';
-  const int fd = g_output_fd.load();
-  std::size_t written = 0;
-  while (written < line.size()) {
-    const ssize_t n = ::write(fd, line.data() + written, line.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // nowhere to report a failing log; dropping the line is all we can do
-    written += static_cast<std::size_t>(n);
-  }
+  Emit(level, line);
   // An unusually long line (a long refusal detail) does not stay allocated in every thread.
   if (line.capacity() > kKeptLineCapacity) std::string().swap(line);
 }
@@ -184,5 +227,20 @@ void Write(Level level, std::string_view message, std::span<const FieldView> fie
 }
 
 void SetOutputFd(int fd) { g_output_fd.store(fd); }
+
+void SetBufferSize(std::size_t bytes) {
+  std::lock_guard lock(g_buffer_mutex);
+  WriteBuffered();
+  g_buffer_size.store(bytes, std::memory_order_relaxed);
+  // Room for a full buffer plus the warning that may be appended to it before one write.
+  std::string().swap(g_buffered);
+  g_buffered.reserve(bytes == 0 ? 0 : bytes + kKeptLineCapacity);
+}
+
+void Flush() {
+  if (g_buffer_size.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard lock(g_buffer_mutex);
+  WriteBuffered();
+}
 
 }  // namespace s3upload::log

@@ -18,6 +18,7 @@ TEST(ServerSettingsTest, DefaultsWhenAbsent) {
   EXPECT_EQ(result.snapshot->server.io_timeout, seconds(30));
   EXPECT_EQ(result.snapshot->server.idle_timeout, seconds(300));
   EXPECT_EQ(result.snapshot->server.max_outbound_calls, std::nullopt);
+  EXPECT_EQ(result.snapshot->server.log_buffer_bytes, 0u);
 }
 
 TEST(ServerSettingsTest, EmptySectionKeepsDefaults) {
@@ -93,6 +94,18 @@ TEST(ServerSettingsTest, MaxOutboundCalls) {
   // An empty value is reported at its key.
   EXPECT_TRUE(HasError(Load("server:\n  max_outbound_calls:\n"), 2, 3,
                        "server.max_outbound_calls: expected an integer, got nothing (null)"));
+}
+
+TEST(ServerSettingsTest, LogBuffer) {
+  EXPECT_EQ(Load("server: {log_buffer: 64KiB}").snapshot->server.log_buffer_bytes, 64u * 1024);
+  EXPECT_EQ(Load("server: {log_buffer: 0}").snapshot->server.log_buffer_bytes, 0u);
+  EXPECT_EQ(Load("server: {log_buffer: 1MiB}").snapshot->server.log_buffer_bytes, 1024u * 1024);
+  EXPECT_TRUE(HasError(Load("server:\n  log_buffer: 2MiB\n"), 2, 15,
+                       "server.log_buffer: must be between 0 and 1048576 bytes, got 2MiB"));
+  EXPECT_TRUE(HasError(Load("server:\n  log_buffer: on\n"), 2, 15, "server.log_buffer: "));
+  EXPECT_TRUE(HasError(Load("server:\n  log_bufer: 64KiB\n"), 2, 3,
+                       "unknown key \"log_bufer\" in section \"server\" (did you mean "
+                       "\"log_buffer\"?"));
 }
 
 TEST(ServerSettingsTest, TimeoutsAreWholeSeconds) {

@@ -35,6 +35,7 @@ class CapturedLog : public ::testing::Test {
     SetOutputFd(fd_);
   }
   void TearDown() override {
+    SetBufferSize(0);
     SetOutputFd(STDERR_FILENO);
     std::fclose(file_);
   }
@@ -47,6 +48,31 @@ class CapturedLog : public ::testing::Test {
     }
     return out;
   }
+  // 8 threads write 50 lines each; every line must come out whole.
+  void WriteConcurrentlyAndCheckWholeLines() {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([t] {
+        for (int i = 0; i < 50; ++i)
+          Write(Level::kInfo, "m", {{"thread", std::to_string(t)}, {"pad", std::string(200, 'x')}});
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    Flush();
+    const std::string out = Drain();
+    std::size_t lines = 0;
+    for (std::size_t start = 0; start < out.size();) {
+      const std::size_t end = out.find('\n', start);
+      ASSERT_NE(end, std::string::npos);
+      const std::string line = out.substr(start, end - start);
+      EXPECT_NE(line.find(" level=info msg=m thread="), std::string::npos) << line;
+      EXPECT_EQ(line.size() - line.find(" pad="), 5 + 200u);
+      ++lines;
+      start = end + 1;
+    }
+    EXPECT_EQ(lines, 400u);
+  }
+
   std::FILE* file_ = std::tmpfile();
   int fd_ = -1;
 };
@@ -94,27 +120,77 @@ TEST_F(CapturedLog, LongLinesAreWrittenWhole) {
   EXPECT_EQ(out.find('\n', first_end + 1), out.size() - 1);
 }
 
-TEST_F(CapturedLog, ConcurrentLinesNeverInterleave) {
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([t] {
-      for (int i = 0; i < 50; ++i)
-        Write(Level::kInfo, "m", {{"thread", std::to_string(t)}, {"pad", std::string(200, 'x')}});
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  const std::string out = Drain();
-  std::size_t lines = 0;
+// The messages of the lines in `out`, in order ("" for a line without " msg=").
+std::vector<std::string> Messages(const std::string& out) {
+  std::vector<std::string> messages;
   for (std::size_t start = 0; start < out.size();) {
-    const std::size_t end = out.find('\n', start);
-    ASSERT_NE(end, std::string::npos);
+    std::size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
     const std::string line = out.substr(start, end - start);
-    EXPECT_NE(line.find(" level=info msg=m thread="), std::string::npos) << line;
-    EXPECT_EQ(line.size() - line.find(" pad="), 5 + 200u);
-    ++lines;
+    const std::size_t msg = line.find(" msg=");
+    messages.push_back(
+        msg == std::string::npos ? "" : line.substr(msg + 5, line.find(' ', msg + 5) - (msg + 5)));
     start = end + 1;
   }
-  EXPECT_EQ(lines, 400u);
+  return messages;
+}
+
+using Lines = std::vector<std::string>;
+
+TEST_F(CapturedLog, BufferedInfoLinesWaitForFlush) {
+  SetBufferSize(4096);
+  Write(Level::kInfo, "one");
+  Write(Level::kInfo, "two", {{"k", "v"}});
+  EXPECT_EQ(Drain(), "");
+  Flush();
+  EXPECT_EQ(Messages(Drain()), (Lines{"one", "two"}));
+  Flush();  // nothing left: nothing written twice
+  EXPECT_EQ(Messages(Drain()), (Lines{"one", "two"}));
+}
+
+TEST_F(CapturedLog, AFullBufferIsWrittenBeforeTheLineThatWouldOverflowIt) {
+  SetBufferSize(1000);
+  const std::string pad(250, 'x');  // a line of about 300 bytes: three fit, the fourth does not
+  for (const char* message : {"a", "b", "c"}) Write(Level::kInfo, message, {{"pad", pad}});
+  EXPECT_EQ(Drain(), "");
+  Write(Level::kInfo, "d", {{"pad", pad}});
+  EXPECT_EQ(Messages(Drain()), (Lines{"a", "b", "c"}));
+  Flush();
+  EXPECT_EQ(Messages(Drain()), (Lines{"a", "b", "c", "d"}));
+}
+
+TEST_F(CapturedLog, WarningsAndErrorsAreWrittenAtOnceAfterTheBufferedLines) {
+  SetBufferSize(4096);
+  Write(Level::kInfo, "before");
+  Write(Level::kWarning, "warned");
+  EXPECT_EQ(Messages(Drain()), (Lines{"before", "warned"}));
+  Write(Level::kInfo, "between");
+  Write(Level::kError, "failed");
+  EXPECT_EQ(Messages(Drain()), (Lines{"before", "warned", "between", "failed"}));
+}
+
+TEST_F(CapturedLog, ALineLongerThanTheBufferIsWrittenAtOnceInOrder) {
+  SetBufferSize(256);
+  Write(Level::kInfo, "short");
+  Write(Level::kInfo, "long", {{"detail", std::string(1000, 'y')}});
+  EXPECT_EQ(Messages(Drain()), (Lines{"short", "long"}));
+}
+
+TEST_F(CapturedLog, SwitchingTheBufferOffWritesWhatItHeld) {
+  SetBufferSize(4096);
+  Write(Level::kInfo, "held");
+  SetBufferSize(0);
+  EXPECT_EQ(Messages(Drain()), (Lines{"held"}));
+  Write(Level::kInfo, "direct");
+  EXPECT_EQ(Messages(Drain()), (Lines{"held", "direct"}));
+}
+
+TEST_F(CapturedLog, ConcurrentLinesNeverInterleave) { WriteConcurrentlyAndCheckWholeLines(); }
+
+// The same through the buffer: a flush never cuts a line.
+TEST_F(CapturedLog, ConcurrentBufferedLinesNeverInterleave) {
+  SetBufferSize(1000);
+  WriteConcurrentlyAndCheckWholeLines();
 }
 
 }  // namespace
