@@ -26,7 +26,9 @@ The test servers' own configuration is what a Debian site looks like: the file a
   preventRetry), CORS preflights answered by Apache (allowed origin: 204 with the headers of
   docs/web-servers.md; others: no Access-Control-* header at all; the responder never sees an
   OPTIONS), a body over 64 KiB refused by Apache (413), an unknown path (the responder's 404 JSON,
-  so its path is right), a wrong method (405 with Allow), the blank page, /health;
+  so its path is right), a wrong method (405 with Allow), the blank page, /health, and the pages
+  of `reply: html` routes (the upload form, posted to radosgw, whose redirect leads to the page
+  that checks the object);
 * FcgidTest also: a Fine Uploader v4 chunked upload (fineuploader.py: initiate, three parts,
   complete, and an abort, each REST string signed through Apache, each request sent to radosgw
   virtual-hosted), confirmed through Apache;
@@ -54,6 +56,7 @@ import requests
 
 import fineuploader as fu
 import harness
+from test_form_page import Page
 
 APACHE_DIR = harness.REPO_ROOT / "apache"
 FCGID_CONF = APACHE_DIR / "s3-upload-signer-fcgid.conf"
@@ -84,6 +87,9 @@ ALLOW_HEADERS = ("Content-Type, X-Requested-With, Cache-Control, Accept, Authori
 BODY_LIMIT = 65536
 PART_SIZE = 5 * 1024 * 1024  # radosgw enforces S3's 5 MiB minimum for all but the last part
 FORM = "application/x-www-form-urlencoded"
+# Where radosgw sends the browser after a form upload (the test calls Apache's /s3/form/done with
+# the query radosgw adds).
+FORM_DONE = "https://app.example.com/s3/form/done"
 USERS = {"alice": "alice-secret-1", "bob": "bob-secret-2"}
 
 RGW = None
@@ -188,10 +194,20 @@ def apache_body(snippet):
 
 
 def responder_config(prefix):
+    # The default routes, plus the pages for a browser without JavaScript (README, "A form without
+    # JavaScript"): the upload form and the page radosgw redirects to afterwards.
+    form_routes = [
+        {"path": "/s3/form", "methods": ["GET"], "handler": "params", "profile": "test",
+         "reply": "html", "auth": "none"},
+        {"path": "/s3/form/done", "methods": ["GET"], "handler": "success", "profile": "test",
+         "reply": "html", "auth": "none"},
+    ]
     return harness.profile_yaml(
         bucket=BUCKET, endpoint=f"http://localhost:{RGW.port}",
-        key={"prefix": prefix, "shapes": ["uuid.ext"]},
+        key={"prefix": prefix, "shapes": ["uuid.ext"], "extensions": ["jpg", "txt"]},
         server_credentials=harness.SERVER_CREDENTIAL,
+        params={"key": prefix + "{uuid}{ext}", "success_action_redirect": [FORM_DONE]},
+        routes=harness.default_routes() + form_routes,
         server={"threads": 2})
 
 
@@ -579,6 +595,41 @@ class ThroughApacheTests(ApacheSetup):
         self.assertEqual(resp.content, BLANK_PAGE.read_bytes())
         self.assertNotEqual(resp.headers.get("X-Frame-Options", "").upper(), "DENY")
         self.assertEqual(self.new_request_lines(start), [])
+
+    def test_form_page_upload_and_done_page(self):
+        # The pages of `reply: html` routes, through Apache: the form, the upload to radosgw and
+        # its redirect, then the page that checks the object.
+        resp = self.http("GET", "/s3/form?" + urllib.parse.urlencode({"type": "text/plain"}),
+                         origin=None)
+        self.assert_html_page(resp)
+        [form] = Page(resp.text).forms
+        fields = {name: value for _, name, value in form["inputs"]}
+        key = fields["key"]
+        _created_keys.add(key)
+        self.assertRegex(key, "^" + re.escape(self.prefix) + r"[0-9a-f-]{36}\.txt$")
+        self.assertEqual(form["action"], f"http://{HOST}/")
+        data = b"uploaded by a form through Apache\n"
+        parts = [(name, (None, value)) if kind != "file" else
+                 (name, ("notes.txt", data, "text/plain")) for kind, name, value in form["inputs"]]
+        resp = self.session.post(f"http://127.0.0.1:{RGW.port}/", headers={"Host": HOST},
+                                 files=parts, timeout=60, allow_redirects=False)
+        self.assertEqual(resp.status_code, 303, resp.text)
+        location = resp.headers["Location"]
+        self.assertTrue(location.startswith(FORM_DONE + "?"), location)
+
+        resp = self.http("GET", "/s3/form/done?" + urllib.parse.urlsplit(location).query,
+                         origin=None)
+        self.assert_html_page(resp)
+        page = Page(resp.text)
+        self.assertEqual((page.title, page.by_id["key"], page.by_id["size"]),
+                         ("Upload complete", key, str(len(data))))
+        self.assertEqual(head(key)["ContentLength"], len(data))
+
+    def assert_html_page(self, resp):
+        self.assertEqual(resp.status_code, 200, resp.text[:1000])
+        self.assertEqual(resp.headers.get("Content-Type"), "text/html; charset=utf-8")
+        self.assertEqual(resp.headers.get("Cache-Control"), "no-store")
+        self.assertIn("default-src 'none'", resp.headers.get("Content-Security-Policy", ""))
 
     def test_health_from_this_machine(self):
         resp = self.http("GET", "/health", origin=None, as_user=False)
