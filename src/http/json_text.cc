@@ -1,12 +1,10 @@
 // JSON string literals and UTF-8 decoding: one implementation for every JSON text the responder
 // writes itself (replies to browsers, webhook events). Client-supplied text may hold any bytes;
 // what we write is always well-formed UTF-8 JSON that every receiver parses to the same text.
-#include <array>
-#include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "s3upload/http.h"
+#include "text/plain_prefix.h"
 
 namespace s3upload::http {
 namespace {
@@ -68,34 +66,12 @@ Utf8Step DecodeUtf8Step(std::string_view text, std::size_t offset) {
 
 enum class Audience { kAnyJsonParser, kBrowser };
 
-// The bytes written as they are, one table per audience: printable ASCII except '"' and '\\', and
-// for browsers also except '<', '>' and '&'. Everything else takes the escaping path below.
-constexpr std::array<bool, 256> PlainBytes(Audience audience) {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
-  if (audience == Audience::kBrowser) plain['<'] = plain['>'] = plain['&'] = false;
-  return plain;
-}
-constexpr std::array<bool, 256> kPlainForAnyParser = PlainBytes(Audience::kAnyJsonParser);
-constexpr std::array<bool, 256> kPlainForBrowser = PlainBytes(Audience::kBrowser);
-
-// Whether any of the eight bytes in `word` is not plain, tested on all eight at once (the classic
-// "has a zero byte" bit tricks; each test is exact for the word as a whole). Long plain runs (a
-// base64 policy) are then skipped eight bytes per step instead of one.
-constexpr std::uint64_t kOnes = 0x0101010101010101u;
-constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-constexpr std::uint64_t HasZeroByte(std::uint64_t word) {
-  return (word - kOnes) & ~word & kHighBits;
-}
-constexpr std::uint64_t HasByte(std::uint64_t word, unsigned char c) {
-  return HasZeroByte(word ^ (kOnes * c));
-}
-bool HasNonPlainByte(std::uint64_t word, bool for_browser) {
-  const std::uint64_t control = (word - kOnes * 0x20) & ~word & kHighBits;  // a byte below 0x20
-  const std::uint64_t high = ((word + kOnes) | word) & kHighBits;           // a byte above 0x7e
-  std::uint64_t found = control | high | HasByte(word, '"') | HasByte(word, '\\');
-  if (for_browser) found |= HasByte(word, '<') | HasByte(word, '>') | HasByte(word, '&');
-  return found != 0;
+// The bytes written as they are: printable ASCII except '"' and '\\', and for browsers also except
+// '<', '>' and '&'. Everything else takes the escaping path below.
+std::size_t PlainPrefix(std::string_view text, Audience audience) {
+  return audience == Audience::kBrowser
+             ? text::PlainPrefixLength<0x20, 0x7e, '"', '\\', '<', '>', '&'>(text)
+             : text::PlainPrefixLength<0x20, 0x7e, '"', '\\'>(text);
 }
 
 void WriteJsonString(std::string& out, std::string_view text, Audience audience) {
@@ -106,17 +82,10 @@ void WriteJsonString(std::string& out, std::string_view text, Audience audience)
   // Printable ASCII that needs no escape is copied a run at a time: signatures and base64 policies
   // (most of what the responder quotes) are nothing else, and a byte-by-byte append costs several
   // times the copy.
-  const std::array<bool, 256>& plain = for_browser ? kPlainForBrowser : kPlainForAnyParser;
   for (std::size_t i = 0; i < text.size();) {
-    std::size_t run = i;
-    for (std::uint64_t word = 0; run + sizeof word <= text.size(); run += sizeof word) {
-      std::memcpy(&word, text.data() + run, sizeof word);
-      if (HasNonPlainByte(word, for_browser)) break;
-    }
-    while (run < text.size() && plain[static_cast<unsigned char>(text[run])]) ++run;
-    if (run > i) {
-      out.append(text.substr(i, run - i));
-      i = run;
+    if (const std::size_t run = PlainPrefix(text.substr(i), audience); run > 0) {
+      out.append(text.substr(i, run));
+      i += run;
       continue;
     }
     const Utf8Step step = DecodeUtf8Step(text, i);
@@ -174,6 +143,8 @@ void WriteJsonString(std::string& out, std::string_view text, Audience audience)
 
 bool IsValidUtf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
+    i += text::PlainPrefixLength<0x00, 0x7f>(text.substr(i));  // ASCII: nearly all of any text
+    if (i == text.size()) break;
     const Utf8Step step = DecodeUtf8Step(text, i);
     if (!step.valid) return false;
     i += step.length;

@@ -4,13 +4,14 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+
+#include "text/plain_prefix.h"
 
 namespace s3upload::log {
 namespace {
@@ -69,25 +70,10 @@ void AppendTimestamp(std::string& out) {
   out.append(fraction, sizeof fraction);
 }
 
-// The bytes a value may hold and still be written bare, and those written as they are inside
-// quotes: one table lookup per byte (every request's line checks a few hundred bytes).
-constexpr std::array<bool, 256> kBare = [] {
-  std::array<bool, 256> bare{};
-  for (int c = '!'; c < 0x7f; ++c) bare[c] = c != '"' && c != '=' && c != '\\';
-  return bare;
-}();
-constexpr std::array<bool, 256> kPlainInQuotes = [] {
-  std::array<bool, 256> plain{};
-  for (int c = ' '; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
-  return plain;
-}();
-
+// A value is written bare when it is printable ASCII without space, '"', '=' and '\\'; inside
+// quotes, space is fine too.
 bool NeedsQuoting(std::string_view value) {
-  if (value.empty()) return true;
-  for (const char ch : value) {
-    if (!kBare[static_cast<unsigned char>(ch)]) return true;
-  }
-  return false;
+  return value.empty() || text::PlainPrefixLength<'!', 0x7e, '"', '=', '\\'>(value) != value.size();
 }
 
 // The logfmt encoding of one value, appended to `out`.
@@ -100,8 +86,7 @@ void AppendValue(std::string& out, std::string_view value) {
   out += '"';
   for (std::size_t i = 0; i < value.size(); ++i) {
     // What needs no escape is copied a run at a time.
-    std::size_t run = i;
-    while (run < value.size() && kPlainInQuotes[static_cast<unsigned char>(value[run])]) ++run;
+    const std::size_t run = i + text::PlainPrefixLength<' ', 0x7e, '"', '\\'>(value.substr(i));
     out.append(value.substr(i, run - i));
     if (run == value.size()) break;
     i = run;

@@ -3,35 +3,13 @@
 // escaping. For every body Fine Uploader sends, the result therefore equals the body, and so the
 // signature equals what the client and the documented vectors expect; for anything else, S3 sees
 // exactly the conditions we checked and nothing the parser did not understand.
-#include <array>
-#include <cstdint>
-#include <cstring>
 #include <string>
 
+#include "text/plain_prefix.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify::internal {
 namespace {
-
-// The bytes JSON.stringify escapes: control characters, '"' and '\\'.
-constexpr std::array<bool, 256> EscapedBytes() {
-  std::array<bool, 256> escaped{};
-  for (int c = 0; c < 0x20; ++c) escaped[c] = true;
-  escaped['"'] = escaped['\\'] = true;
-  return escaped;
-}
-constexpr std::array<bool, 256> kEscaped = EscapedBytes();
-
-// Whether any of the eight bytes in `word` is escaped, tested on all eight at once (the classic
-// "has a zero byte" bit tricks, each exact for the word as a whole): plain runs are then skipped
-// eight bytes per step.
-bool HasEscapedByte(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101u;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-  const auto has_zero = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighBits; };
-  const std::uint64_t control = (word - kOnes * 0x20) & ~word & kHighBits;  // a byte below 0x20
-  return (control | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\'))) != 0;
-}
 
 void AppendBound(std::string& out, const PolicyBound& bound) {
   if (bound.quoted) out += '"';
@@ -49,13 +27,9 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
   std::size_t i = 0;
   while (i < text.size()) {
-    // Runs that need no escape (all of a Fine Uploader policy) are appended whole.
-    std::size_t run = i;
-    for (std::uint64_t word = 0; run + sizeof word <= text.size(); run += sizeof word) {
-      std::memcpy(&word, text.data() + run, sizeof word);
-      if (HasEscapedByte(word)) break;
-    }
-    while (run < text.size() && !kEscaped[static_cast<unsigned char>(text[run])]) ++run;
+    // Runs that need no escape (all of a Fine Uploader policy) are appended whole: JSON.stringify
+    // escapes only control characters, '"' and '\\'.
+    const std::size_t run = i + text::PlainPrefixLength<0x20, 0xff, '"', '\\'>(text.substr(i));
     out.append(text.substr(i, run - i));
     if (run == text.size()) break;
     const char ch = text[run];

@@ -1,10 +1,11 @@
 // Small text helpers for the verifiers: ASCII case, strict UTF-8, decimal numbers, splitting.
 #include <algorithm>
 #include <chrono>
-#include <cstring>
+#include <cstdint>
 #include <limits>
 #include <string>
 
+#include "text/plain_prefix.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify::internal {
@@ -40,18 +41,9 @@ bool Contains(const std::vector<std::string>& list, std::string_view value) {
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
-    // ASCII, nearly all of any request, is skipped eight bytes at a time.
-    std::uint64_t word = 0;
-    if (i + sizeof word <= text.size() &&
-        (std::memcpy(&word, text.data() + i, sizeof word), (word & 0x8080808080808080u) == 0)) {
-      i += sizeof word;
-      continue;
-    }
+    i += text::PlainPrefixLength<0x00, 0x7f>(text.substr(i));  // ASCII: nearly all of a request
+    if (i == text.size()) break;
     const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
     std::size_t length = 0;
     char32_t code = 0;
     char32_t min_code = 0;
