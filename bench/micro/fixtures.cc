@@ -106,13 +106,6 @@ class NoNetworkTransport final : public outbound::Transport {
   }
 };
 
-std::string FormatMillis(std::chrono::steady_clock::duration d) {
-  const double ms = std::chrono::duration<double, std::milli>(d).count();
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", ms);
-  return buffer;
-}
-
 }  // namespace
 
 void FixtureFailure(std::string_view message) {
@@ -198,18 +191,6 @@ http::Request SignatureRequest(const SignRequestKind& kind) {
   };
   request.body = kind.body;
   return request;
-}
-
-void WriteRequestLogLine(const http::Request& request, http::Response& response,
-                         std::chrono::steady_clock::duration duration) {
-  log::LogFields fields = {{"id", request.request_id},
-                           {"method", request.method},
-                           {"path", request.path},
-                           {"status", std::to_string(response.status)},
-                           {"duration_ms", FormatMillis(duration)}};
-  if (!request.remote_user.empty()) fields.emplace_back("user", request.remote_user);
-  for (auto& field : response.log_fields) fields.push_back(std::move(field));
-  log::Write(response.status >= 500 ? log::Level::kWarning : log::Level::kInfo, "request", fields);
 }
 
 }  // namespace s3upload::bench

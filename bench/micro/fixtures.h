@@ -51,11 +51,6 @@ std::unique_ptr<app::Application> NewBenchApplication();
 // REMOTE_USER "alice" from the web server's authentication).
 http::Request SignatureRequest(const SignRequestKind& kind);
 
-// The per-request log line exactly as src/fcgi/server.cc writes it after Handle (same fields,
-// same order, same level), to log::Write.
-void WriteRequestLogLine(const http::Request& request, http::Response& response,
-                         std::chrono::steady_clock::duration duration);
-
 // Applied to every benchmark: with S3US_MICRO_ITERATIONS=N in the environment, each runs exactly N
 // iterations instead of timing itself (for valgrind --tool=callgrind, see callgrind-counts).
 void Configure(benchmark::internal::Benchmark* benchmark);

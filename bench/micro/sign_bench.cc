@@ -4,14 +4,15 @@
 //   BM_SignHandler     handlers::Sign: the above plus the v4 query flag, the JSON reply and the
 //                      log fields
 //   BM_AppHandle       app::Application::Handle (metrics in flight, routing, the handler, the
-//                      request counters) plus the per-request log line exactly as src/fcgi writes
-//                      it (to /dev/null): everything a worker thread does for a request between
-//                      reading it and writing the answer
+//                      request counters) plus the per-request log line by src/fcgi's own
+//                      LogRequest (to /dev/null): everything a worker thread does for a request
+//                      between reading it and writing the answer
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <variant>
 
+#include "fcgi/request_log.h"
 #include "fixtures.h"
 #include "s3upload/handlers.h"
 
@@ -75,7 +76,7 @@ void BM_AppHandle(benchmark::State& state, const SignRequestKind& kind) {
   for (auto _ : state) {
     const auto started = std::chrono::steady_clock::now();
     http::Response response = application->Handle(request);
-    WriteRequestLogLine(request, response, std::chrono::steady_clock::now() - started);
+    fcgi::internal::LogRequest(request, response, std::chrono::steady_clock::now() - started);
     benchmark::DoNotOptimize(response);
   }
 }

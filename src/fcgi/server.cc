@@ -51,19 +51,18 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "fcgi/request_io.h"
+#include "fcgi/request_log.h"
 #include "s3upload/fcgi.h"
 #include "s3upload/log.h"
 
@@ -99,14 +98,6 @@ void SetTimeouts(int fd, std::chrono::milliseconds timeout) {
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-// "0.690": milliseconds with three decimals, as printf's "%.3f" writes them, into `buffer`.
-std::string_view FormatMillis(SteadyClock::duration d, std::array<char, 32>& buffer) {
-  const double ms = std::chrono::duration<double, std::milli>(d).count();
-  const auto result =
-      std::to_chars(buffer.data(), buffer.data() + buffer.size(), ms, std::chars_format::fixed, 3);
-  return {buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data())};
 }
 
 }  // namespace
@@ -489,31 +480,7 @@ int Server::Impl::ServeOneRequest(int fd) {
   // already (tests, and operators tailing the log).
   const auto duration = SteadyClock::now() - started;
   if (read_ok) {
-    // Views of what the request and response already hold: the line copies nothing but into
-    // itself, and needs no allocation unless a handler logs unusually many fields.
-    std::array<char, 16> status{};
-    const auto status_end =
-        std::to_chars(status.data(), status.data() + status.size(), response.status).ptr;
-    std::array<char, 32> millis{};
-    constexpr std::size_t kOwnFields = 5;
-    std::array<log::FieldView, 16> on_stack{};
-    std::vector<log::FieldView> on_heap;
-    std::span<log::FieldView> fields(on_stack);
-    if (kOwnFields + response.log_fields.size() > on_stack.size()) {
-      on_heap.resize(kOwnFields + response.log_fields.size());
-      fields = on_heap;
-    }
-    std::size_t count = 0;
-    fields[count++] = {"id", request.request_id};
-    fields[count++] = {"method", request.method};
-    fields[count++] = {"path", request.path};
-    fields[count++] = {
-        "status",
-        std::string_view(status.data(), static_cast<std::size_t>(status_end - status.data()))};
-    fields[count++] = {"duration_ms", FormatMillis(duration, millis)};
-    for (const auto& [key, value] : response.log_fields) fields[count++] = {key, value};
-    log::Write(response.status >= 500 ? log::Level::kWarning : log::Level::kInfo, "request",
-               fields.first(count));
+    internal::LogRequest(request, response, duration);
   } else {
     log::Write(log::Level::kWarning, "connection failed while reading a request",
                {{"id", request.request_id}, {"method", request.method}, {"path", request.path}});
