@@ -1,12 +1,10 @@
 // The signature request as Fine Uploader sends it: one JSON body that is either {"headers": "..."}
 // (a REST string to sign) or a policy document. Here: strict JSON, the choice between the two, and
 // the version gate (protocol 11.2) that both paths pass first.
-#include <algorithm>
-#include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "s3upload/aws.h"
+#include "text/plain_prefix.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify {
@@ -30,33 +28,15 @@ std::optional<Refusal> CheckRestText(std::string_view headers) {
     return Refuse("rest.too-long", std::to_string(headers.size()) + " bytes, at most " +
                                        std::to_string(kMaxRestStringBytes) + " allowed");
   }
-  constexpr std::uint64_t kOnes = 0x0101010101010101u;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
   std::size_t lines = 1;
   std::size_t bad = headers.size();  // the offset of the first byte that is not allowed
-  std::size_t i = 0;
-  while (i < headers.size()) {
-    // Eight printable bytes (0x20-0x7e, no line break) at once, nearly all of a string: each byte
-    // has its high bit clear, reaches it when 0x60 is added (>= 0x20), and not when 1 is (<= 0x7e);
-    // with the high bits clear, neither sum carries into the next byte.
-    std::uint64_t word = 0;
-    if (i + sizeof word <= headers.size()) {
-      std::memcpy(&word, headers.data() + i, sizeof word);
-      if ((word & kHighBits) == 0 && ((word + kOnes * 0x60) & kHighBits) == kHighBits &&
-          ((word + kOnes) & kHighBits) == 0) {
-        i += sizeof word;
-        continue;
-      }
-    }
-    // Otherwise byte by byte, up to the end of this word.
-    const std::size_t stop = std::min(i + sizeof word, headers.size());
-    for (; i < stop; ++i) {
-      const auto c = static_cast<unsigned char>(headers[i]);
-      if (c == '\n') {
-        ++lines;
-      } else if ((c < 0x20 || c > 0x7e) && bad == headers.size()) {
-        bad = i;
-      }
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    i += text::PlainPrefixLength<0x20, 0x7e>(headers.substr(i));  // nearly all of a string
+    if (i == headers.size()) break;
+    if (headers[i] == '\n') {
+      ++lines;
+    } else if (bad == headers.size()) {
+      bad = i;
     }
   }
   if (lines > kMaxRestLines) {
