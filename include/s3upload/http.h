@@ -60,9 +60,6 @@ struct Response {
 // "OK", "Not Found", ... for the Status line; "Unknown" for codes we never send.
 std::string_view ReasonPhrase(int status);
 
-// Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool IsValidUtf8(std::string_view text);
-
 // A JSON string literal (with the quotes) exactly as JavaScript's JSON.stringify writes the string:
 // '"' and '\' escaped, \b \f \n \r \t for those controls, \u00xx for the other controls,
 // everything else as is. Ill-formed UTF-8 becomes U+FFFD, one per maximal ill-formed subpart (as

@@ -26,9 +26,6 @@ enum class JsonProblem { kNone, kSyntax, kDuplicateKey, kTooDeep };
 // UTF-8 (a lone "\udc00" passes RapidJSON's validation).
 JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc);
 
-// Strict UTF-8: shortest form only, no surrogates, nothing above U+10FFFF.
-bool IsValidUtf8(std::string_view text);
-
 // The bytes of a string value (which may contain NUL bytes from "\u0000").
 inline std::string_view StringOf(const rapidjson::Value& value) {
   return {value.GetString(), value.GetStringLength()};

@@ -15,6 +15,7 @@
 #include "auth/internal.h"
 #include "json/depth_limit.h"
 #include "s3upload/auth.h"
+#include "text/utf8.h"
 
 namespace s3upload::auth::internal {
 namespace {
@@ -29,14 +30,14 @@ JsonProblem CheckTree(const rapidjson::Value& root) {
     const rapidjson::Value* value = pending.back();
     pending.pop_back();
     if (value->IsString()) {
-      if (!IsValidUtf8(StringOf(*value))) return JsonProblem::kSyntax;
+      if (!text::IsValidUtf8(StringOf(*value))) return JsonProblem::kSyntax;
     } else if (value->IsArray()) {
       for (const rapidjson::Value& element : value->GetArray()) pending.push_back(&element);
     } else if (value->IsObject()) {
       names.clear();
       for (const auto& member : value->GetObject()) {
         const std::string_view name = StringOf(member.name);
-        if (!IsValidUtf8(name)) return JsonProblem::kSyntax;
+        if (!text::IsValidUtf8(name)) return JsonProblem::kSyntax;
         names.push_back(name);
         pending.push_back(&member.value);
       }
@@ -50,44 +51,6 @@ JsonProblem CheckTree(const rapidjson::Value& root) {
 }
 
 }  // namespace
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    char32_t code = 0;
-    char32_t min_code = 0;
-    if (lead >= 0xc2 && lead <= 0xdf) {  // 0xc0/0xc1 could only start overlong forms
-      length = 2;
-      code = lead & 0x1f;
-      min_code = 0x80;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      code = lead & 0x0f;
-      min_code = 0x800;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      code = lead & 0x07;
-      min_code = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    if (code < min_code || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
 
 JsonProblem ParseStrictJson(std::string_view text, rapidjson::Document& doc) {
   // RapidJSON reads a NUL byte as the end of the input ("{...}\0anything" would parse as "{...}")

@@ -7,6 +7,7 @@
 
 #include "config/sizes_durations.h"
 #include "config/yaml_reader.h"
+#include "text/utf8.h"
 
 namespace s3upload::config::internal {
 namespace {
@@ -172,47 +173,6 @@ std::string_view Trim(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      length = 2;
-      code = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      length = 3;
-      code = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      length = 4;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) {
-      return false;
-    }
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) {
-        return false;
-      }
-      code = (code << 6) | (next & 0x3f);
-    }
-    const bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-                          (length == 4 && code < 0x10000);
-    if (overlong || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 // An absolute http:// or https:// URL with a valid host, of printable ASCII without spaces. `what`
@@ -628,7 +588,7 @@ Status CheckKeyPrefix(std::string_view prefix) {
       has_c1 = true;
     }
   }
-  if (!IsValidUtf8(prefix) || HasControl(prefix) || has_c1) {
+  if (!text::IsValidUtf8(prefix) || HasControl(prefix) || has_c1) {
     return Status::Error("key prefix " + Quote(prefix) +
                          " must be valid UTF-8 without control characters");
   }

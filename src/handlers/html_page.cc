@@ -5,6 +5,7 @@
 #include <string>
 
 #include "s3upload/aws.h"
+#include "text/utf8.h"
 
 namespace s3upload::handlers::internal {
 namespace {
@@ -49,7 +50,7 @@ char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 }  // namespace
 
 std::string HtmlEscape(std::string_view text) {
-  const bool valid = http::IsValidUtf8(text);
+  const bool valid = text::IsValidUtf8(text);
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {

@@ -14,6 +14,7 @@
 #include "handlers/mime_types.h"
 #include "handlers/replies.h"
 #include "s3upload/aws.h"
+#include "text/utf8.h"
 
 namespace s3upload::handlers::internal {
 namespace {
@@ -225,7 +226,7 @@ std::variant<UploadPlan, ParamsRefusal> PlanUpload(const FileDescription& file,
     return Refuse(400, "params.name.too-long", std::to_string(name.size()) + " bytes",
                   "the file name is too long");
   }
-  if (!http::IsValidUtf8(name)) {
+  if (!text::IsValidUtf8(name)) {
     return Refuse(400, "params.name.utf8", "the name is not valid UTF-8",
                   "the file name is not valid UTF-8");
   }

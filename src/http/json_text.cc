@@ -141,17 +141,6 @@ void WriteJsonString(std::string& out, std::string_view text, Audience audience)
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    i += text::PlainPrefixLength<0x00, 0x7f>(text.substr(i));  // ASCII: nearly all of any text
-    if (i == text.size()) break;
-    const Utf8Step step = DecodeUtf8Step(text, i);
-    if (!step.valid) return false;
-    i += step.length;
-  }
-  return true;
-}
-
 std::string JsonStringify(std::string_view text) {
   std::string out;
   WriteJsonString(out, text, Audience::kAnyJsonParser);

@@ -21,6 +21,7 @@
 
 #include "s3upload/http.h"
 #include "s3upload/notify.h"
+#include "text/utf8.h"
 
 namespace s3upload::notify {
 namespace {
@@ -62,7 +63,7 @@ class ReplyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Repl
   bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) {
     // RapidJSON validates raw bytes, but an escape such as "\udc00" (a lone low surrogate) decodes
     // to bytes that are not UTF-8; those must not be passed on.
-    if (!http::IsValidUtf8({text, length})) return false;
+    if (!text::IsValidUtf8({text, length})) return false;
     return Scalar([this, text, length] { return writer_.String(text, length); });
   }
 
@@ -81,7 +82,7 @@ class ReplyHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Repl
 
   bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
     const std::string_view name(text, length);
-    if (!http::IsValidUtf8(name)) return false;
+    if (!text::IsValidUtf8(name)) return false;
     // The reader only calls Key inside an object, so object_names_ is not empty here.
     if (!object_names_.back().emplace(name).second) return false;  // a repeated name
     if (depth_ == 1) {

@@ -54,9 +54,6 @@ inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix)
 }
 bool Contains(const std::vector<std::string>& list, std::string_view value);
 
-// Strict UTF-8: shortest form only, no surrogates, nothing above U+10FFFF.
-bool IsValidUtf8(std::string_view text);
-
 // A decimal number as S3 writes sizes: digits only, no sign, no leading zero (except "0" itself),
 // no overflow. nullopt otherwise.
 std::optional<std::uint64_t> ParseDecimal(std::string_view text);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "json/depth_limit.h"
+#include "text/utf8.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify::internal {
@@ -42,7 +43,7 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
     const rapidjson::Value* value = pending.back();
     pending.pop_back();
     if (value->IsString()) {
-      if (check_strings && !IsValidUtf8(StringOf(*value))) {
+      if (check_strings && !text::IsValidUtf8(StringOf(*value))) {
         return Refuse("request.json.encoding", "a string escape decodes to invalid UTF-8");
       }
     } else if (value->IsArray()) {
@@ -51,7 +52,7 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
       names.clear();
       for (const auto& member : value->GetObject()) {
         const std::string_view name = StringOf(member.name);
-        if (check_strings && !IsValidUtf8(name)) {
+        if (check_strings && !text::IsValidUtf8(name)) {
           return Refuse("request.json.encoding", "a member name decodes to invalid UTF-8");
         }
         names.push_back(name);
@@ -77,7 +78,7 @@ std::optional<Refusal> CheckText(std::string_view text) {
   if (text.starts_with("\xef\xbb\xbf")) {
     return Refuse("request.json", "not valid JSON: byte order mark");
   }
-  if (!IsValidUtf8(text)) return Refuse("request.json", "not valid JSON: invalid UTF-8");
+  if (!text::IsValidUtf8(text)) return Refuse("request.json", "not valid JSON: invalid UTF-8");
   return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 // control characters are how uploads escape their folder or forge log lines there.
 #include <string>
 
+#include "text/utf8.h"
 #include "verify/internal.h"
 
 namespace s3upload::verify {
@@ -88,7 +89,7 @@ std::optional<Refusal> CheckAlwaysOnRules(std::string_view key, const KeyRules& 
     return Refuse("key.too-long", std::to_string(key.size()) + " bytes, at most " +
                                       std::to_string(rules.max_length) + " allowed");
   }
-  if (!internal::IsValidUtf8(key)) return Refuse("key.utf8", "the key is not valid UTF-8");
+  if (!text::IsValidUtf8(key)) return Refuse("key.utf8", "the key is not valid UTF-8");
   if (HasControlCharacter(key)) {
     return Refuse("key.control", "control character in key " + Quote(key));
   }

@@ -69,13 +69,5 @@ TEST(JsonStrictTest, NestingAtKMaxTokenJsonDepthIsParsedOneDeeperIsRefused) {
   EXPECT_EQ(Parse(std::string(100000, '{')), JsonProblem::kTooDeep);
 }
 
-TEST(JsonStrictTest, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("\xc3\xbc\xe6\x97\xa5\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // encoded surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe6\x97"));          // truncated
-}
-
 }  // namespace
 }  // namespace s3upload::auth::internal

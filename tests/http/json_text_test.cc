@@ -96,15 +96,5 @@ TEST(JsonQuoteTest, AppendJsonQuoteAppendsWhatJsonQuoteReturns) {
   EXPECT_EQ(out, "{\"a\":" + JsonQuote("x<\"y\"> \xe2\x80\xa8"));
 }
 
-TEST(IsValidUtf8Test, AcceptsWellFormedAndRefusesIllFormed) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("abc \xc3\xbc \xf0\x9f\x98\x80"));
-  EXPECT_TRUE(IsValidUtf8(std::string_view("\0", 1)));
-  EXPECT_FALSE(IsValidUtf8("\xc3"));
-  EXPECT_FALSE(IsValidUtf8("\xed\xb0\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xc1\xbf"));
-  EXPECT_FALSE(IsValidUtf8("ok\xfe"));
-}
-
 }  // namespace
 }  // namespace s3upload::http
