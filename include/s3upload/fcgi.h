@@ -21,6 +21,7 @@
 // - Stop(): stop accepting, close idle connections, answer every request already being read or
 //   processed, then Run returns. Safe from any thread, idempotent.
 // - One log line per request: method, path, status, duration_ms and the response's log_fields.
+//   Lines the log buffers (log::SetBufferSize) are flushed every half second and when Run returns.
 //
 // Thread-safety: RequestHandler::Handle is called from several worker threads at once.
 #pragma once
