@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "s3upload/s3_multipart.h"
+#include "text/utf8.h"
 
 namespace s3upload::s3 {
 namespace {
@@ -24,24 +25,6 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 // Name characters, loosely: anything that cannot end a name. XML's own rules are wider than what
 // S3 uses and stricter than what this needs to be safe.
 bool EndsName(char c) { return IsSpace(c) || c == '>' || c == '/' || c == '=' || c == '<'; }
-
-void AppendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Decodes `raw` character data (between tags) into `out`; false on an unknown or broken entity.
 bool DecodeText(std::string_view raw, std::string& out) {
@@ -77,7 +60,7 @@ bool DecodeText(std::string_view raw, std::string& out) {
       }
       // XML's Char production: no NUL, no surrogates, nothing above U+10FFFF.
       if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
-      AppendUtf8(out, cp);
+      text::AppendUtf8(out, static_cast<char32_t>(cp));
     } else {
       return false;
     }

@@ -1,9 +1,10 @@
 // Strict UTF-8 (RFC 3629; Unicode 15, table 3-7): the one check every module applies to text a
-// client sent before it is compared, logged, signed or written into JSON.
+// client sent before it is compared, logged, signed or written into JSON, and the one encoder.
 //
 // Thread-safety: pure functions.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace s3upload::text {
@@ -12,5 +13,9 @@ namespace s3upload::text {
 // overlong form, no surrogate (U+D800..U+DFFF), nothing above U+10FFFF. NUL is a character like
 // any other: callers that must refuse it check it themselves.
 bool IsValidUtf8(std::string_view text);
+
+// Appends the UTF-8 encoding of `code` (at most U+10FFFF; the caller checks that, and that it is
+// not a surrogate, if it must).
+void AppendUtf8(std::string& out, char32_t code);
 
 }  // namespace s3upload::text

@@ -1,4 +1,5 @@
-// Tests for src/text/utf8.cc: exactly the encodings of Unicode scalar values are valid.
+// Tests for src/text/utf8.cc: the encoder, and that exactly the encodings of Unicode scalar values
+// are valid.
 #include "text/utf8.h"
 
 #include <gtest/gtest.h>
@@ -13,22 +14,16 @@ namespace {
 // validator must refuse).
 std::string Encode(char32_t code) {
   std::string out;
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xc0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3f));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xe0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code & 0x3f));
-  }
+  AppendUtf8(out, code);
   return out;
+}
+
+TEST(AppendUtf8, OneToFourBytes) {
+  EXPECT_EQ(Encode(U'A'), "A");
+  EXPECT_EQ(Encode(0xfc), "\xc3\xbc");
+  EXPECT_EQ(Encode(0x65e5), "\xe6\x97\xa5");
+  EXPECT_EQ(Encode(0x1f600), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(Encode(0x10ffff), "\xf4\x8f\xbf\xbf");
 }
 
 bool IsSurrogate(char32_t code) { return code >= 0xd800 && code <= 0xdfff; }
@@ -37,7 +32,8 @@ TEST(IsValidUtf8, EveryScalarValueAndNoSurrogate) {
   for (char32_t code = 0; code <= 0x10ffff; ++code) {
     // Between ASCII text long enough for the 16-byte ASCII skip to run before and after it.
     const std::string text = "0123456789abcdefg" + Encode(code) + "0123456789abcdefg";
-    ASSERT_EQ(IsValidUtf8(text), !IsSurrogate(code)) << std::hex << "U+" << static_cast<std::uint32_t>(code);
+    ASSERT_EQ(IsValidUtf8(text), !IsSurrogate(code))
+        << std::hex << "U+" << static_cast<std::uint32_t>(code);
   }
 }
 
