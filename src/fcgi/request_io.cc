@@ -17,19 +17,6 @@ namespace {
 // body larger than this closes the connection instead (the web server bounds bodies anyway).
 constexpr std::size_t kMaxDiscardedBodyBytes = std::size_t{8} * 1024 * 1024;
 
-std::string HeaderNameFromParam(std::string_view param) {
-  // HTTP_X_CSRF_TOKEN -> x-csrf-token
-  std::string name(param.substr(5));
-  for (char& c : name) {
-    if (c == '_') {
-      c = '-';
-    } else if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return name;
-}
-
 // The params the responder reads. Each of the ~30 params of a request is classified once, by its
 // length first: most names then need no comparison at all.
 enum class Param {
@@ -115,8 +102,6 @@ void CopyParams(char** envp, http::Request& request) {
   std::string_view document_uri, script_name, path_info, request_uri;
   std::size_t count = 0;
   std::size_t total = 0;
-  // Browsers send 10 to 20 headers: one allocation instead of the vector growing five times.
-  request.headers.reserve(24);
   for (char** env = envp; env != nullptr && *env != nullptr; ++env) {
     const std::string_view entry(*env);
     const std::size_t eq = entry.find('=');
@@ -187,7 +172,7 @@ void CopyParams(char** envp, http::Request& request) {
         request.request_id = value;
         break;
       case Param::kHeader:
-        request.headers.emplace_back(HeaderNameFromParam(name), std::string(value));
+        request.headers.AddFromCgi(name.substr(5), value);
         break;
       case Param::kOther:
         break;

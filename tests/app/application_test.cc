@@ -136,7 +136,7 @@ TEST_F(ApplicationTest, ParamsOverTheFastCgiLimitsAre431BeforeAuthButAfterRoutin
     request.method = std::move(method);
     request.path = std::move(path);
     request.remote_user = std::move(remote_user);
-    request.headers.emplace_back("origin", "https://elsewhere.example");
+    request.headers.Add("origin", "https://elsewhere.example");
     request.params_refused =
         http::Request::LimitBreach{"fcgi.params.count", "more than 256 params"};
     return request;

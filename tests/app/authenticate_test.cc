@@ -67,8 +67,8 @@ class AuthenticateTest : public ::testing::Test {
     request.method = "POST";
     request.path = route_.path;
     request.remote_user = std::move(remote_user);
-    if (!authorization.empty()) request.headers.emplace_back("authorization", authorization);
-    if (!origin.empty()) request.headers.emplace_back("origin", origin);
+    if (!authorization.empty()) request.headers.Add("authorization", authorization);
+    if (!origin.empty()) request.headers.Add("origin", origin);
     return Authenticate(request, route_, Now());
   }
 

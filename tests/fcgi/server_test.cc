@@ -230,13 +230,13 @@ TEST_F(ServerTest, MapsParamsIntoTheRequestAndWritesTheResponse) {
                                                {"HTTP_X_CSRF_TOKEN", "tok123"},
                                                {"HTTP_ORIGIN", "https://app.example"}},
                                               "hello");
-  EXPECT_EQ(response.rfind("Status: 200 OK\r\n", 0), 0u) << response;
-  EXPECT_NE(response.find("Content-Type: application/json\r\n"), std::string::npos);
-  const std::string expected_body = R"({"body_bytes":5,"too_large":false})";
-  EXPECT_NE(response.find("Content-Length: " + std::to_string(expected_body.size()) + "\r\n\r\n" +
-                          expected_body),
-            std::string::npos)
-      << response;
+  EXPECT_EQ(response,
+            "Status: 200 OK\r\n"
+            "Content-Type: application/json\r\n"
+            "Cache-Control: no-store\r\n"
+            "Content-Length: 34\r\n"
+            "\r\n"
+            R"({"body_bytes":5,"too_large":false})");
   const http::Request seen = handler_.last();
   EXPECT_EQ(seen.method, "POST");
   EXPECT_EQ(seen.path, "/s3/signature");  // SCRIPT_NAME + PATH_INFO when there is no DOCUMENT_URI
@@ -247,6 +247,17 @@ TEST_F(ServerTest, MapsParamsIntoTheRequestAndWritesTheResponse) {
   EXPECT_EQ(seen.Header("origin"), "https://app.example");
   EXPECT_EQ(seen.body, "hello");
   EXPECT_FALSE(seen.request_id.empty());
+}
+
+TEST_F(ServerTest, AHeadResponseHasTheHeadersOfAGetAndNoBody) {
+  Start(1);
+  FcgiClient client(path_);
+  EXPECT_EQ(client.Request({{"REQUEST_METHOD", "HEAD"}, {"DOCUMENT_URI", "/x"}}),
+            "Status: 200 OK\r\n"
+            "Content-Type: application/json\r\n"
+            "Cache-Control: no-store\r\n"
+            "Content-Length: 34\r\n"
+            "\r\n");
 }
 
 TEST_F(ServerTest, DocumentUriWinsOverScriptName) {
