@@ -178,7 +178,7 @@ http::Request SignatureRequest(const SignRequestKind& kind) {
   request.remote_user = "alice";
   request.remote_addr = "127.0.0.1";
   request.request_id = "3f9c2a7d1b8e4c6f0a5d9e2b7c1f4a8d";
-  request.headers = {
+  const std::pair<std::string_view, std::string_view> headers[] = {
       {"host", "app.example.com"},
       {"user-agent",
        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -189,6 +189,7 @@ http::Request SignatureRequest(const SignRequestKind& kind) {
       {"content-type", "application/json; charset=utf-8"},
       {"x-requested-with", "XMLHttpRequest"},
   };
+  for (const auto& [name, value] : headers) request.headers.Add(name, value);
   request.body = kind.body;
   return request;
 }
