@@ -92,38 +92,31 @@ TEST(ParamsSettingsTest, EveryKey) {
 }
 
 TEST(ParamsSettingsTest, ValueErrorsAtTheirPlace) {
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      method: patch\n")),
-                       18, 15, "unknown method \"patch\""));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      expires: 2h\n")),
-                       18, 16, "params.expires"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      expires: 0s\n")),
-                       18, 16, "params.expires"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      exact_size: maybe\n")),
-                       18, 19, "params.exact_size"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      success_action_status: \"302\"\n")),
-                       18, 30, "unknown success_action_status \"302\""));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      success_action_redirect: [\"ftp://x\"]\n")),
-                       18, 33, "redirect URL"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      success_action_redirect: []\n")),
-                       18, 32, "must not be empty"));
-  EXPECT_TRUE(
-      HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                               "      success_action_status: \"201\"\n"
-                               "      success_action_redirect: [\"https://a.example/\"]\n")),
-               19, 7, "not both"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      name_metadata: \"x-amz-meta-name\"\n")),
-                       18, 22, "without the \"x-amz-meta-\" prefix"));
-  EXPECT_TRUE(HasError(Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n"
-                                       "      nmae_metadata: x\n")),
-                       18, 7, "name_metadata"));
+  // Each case: the lines after `key:` (line 17, so the first of them is line 18) and the error.
+  struct Case {
+    std::string_view lines;
+    int line, column;
+    std::string_view error;
+  };
+  const Case cases[] = {
+      {"      method: patch\n", 18, 15, "unknown method \"patch\""},
+      {"      expires: 2h\n", 18, 16, "params.expires"},
+      {"      expires: 0s\n", 18, 16, "params.expires"},
+      {"      exact_size: maybe\n", 18, 19, "params.exact_size"},
+      {"      success_action_status: \"302\"\n", 18, 30, "unknown success_action_status \"302\""},
+      {"      success_action_redirect: [\"ftp://x\"]\n", 18, 33, "redirect URL"},
+      {"      success_action_redirect: []\n", 18, 32, "must not be empty"},
+      {"      success_action_status: \"201\"\n"
+       "      success_action_redirect: [\"https://a.example/\"]\n",
+       19, 7, "not both"},
+      {"      name_metadata: \"x-amz-meta-name\"\n", 18, 22, "without the \"x-amz-meta-\" prefix"},
+      {"      nmae_metadata: x\n", 18, 7, "name_metadata"},
+  };
+  for (const Case& c : cases) {
+    LoadResult result =
+        Load(ParamsYaml("      key: \"uploads/{user}/{uuid}\"\n" + std::string(c.lines)));
+    EXPECT_TRUE(HasError(result, c.line, c.column, c.error)) << c.lines << ErrorsToString(result);
+  }
   EXPECT_TRUE(HasError(Load(ParamsYaml("      method: post\n")), 17, 7, "\"key\""));
 }
 
