@@ -113,15 +113,20 @@ std::optional<ParamsRefusal> AddJson(std::string_view text, FieldReader& fields)
   }
   if (!doc.IsObject()) return JsonRefusal("not an object");
   if (doc.MemberCount() > kMaxJsonMembers) return JsonRefusal("too many members");
-  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
-    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
-    const rapidjson::Value& value = it->value;
+  // By index: RapidJSON's member iterators make clang warn that C++20 finds their != ambiguous.
+  const auto members = doc.MemberBegin();
+  const auto name_of = [&members](rapidjson::SizeType i) {
+    return std::string_view(members[i].name.GetString(), members[i].name.GetStringLength());
+  };
+  for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+    const std::string_view name = name_of(i);
+    const rapidjson::Value& value = members[i].value;
     if (name == "metadata") {
       if (!value.IsObject()) return JsonRefusal("metadata is not an object");
       continue;  // as Uppy's metadata[...] in a query: not stored
     }
-    for (auto earlier = doc.MemberBegin(); earlier != it; ++earlier) {
-      if (name == std::string_view(earlier->name.GetString(), earlier->name.GetStringLength())) {
+    for (rapidjson::SizeType earlier = 0; earlier < i; ++earlier) {
+      if (name == name_of(earlier)) {
         return Refuse(400, "params.field.repeated", "member " + Quoted(name),
                       "the parameter \"" + std::string(name.substr(0, 64)) + "\" is given twice");
       }
