@@ -216,7 +216,7 @@ bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::R
     if (discarding) {
       discarded += static_cast<std::size_t>(n);
       if (discarded > kMaxDiscardedBodyBytes) {
-        fcgi_request.keepConnection = 0;
+        fcgi_request.keepConnection = 0;  // the rest unread: the connection cannot carry another
         break;
       }
       continue;
@@ -224,9 +224,10 @@ bool ReadRequest(FCGX_Request& fcgi_request, std::size_t max_body_bytes, http::R
     request.body.append(buffer, static_cast<std::size_t>(n));
   }
   if (FCGX_GetError(fcgi_request.in) != 0) return false;
-  // A body we did not read to the end, or a refused request: do not reuse the connection for
-  // another request (cheap to reopen; impossible to get wrong).
-  if (discarding) fcgi_request.keepConnection = 0;
+  // A refused request whose body was read to its end leaves the connection in step: it stays open
+  // if the web server asked for that (FCGI_KEEP_CONN). Closing it instead would race a web server
+  // that pools connections: Apache's mod_proxy_fcgi (enablereuse=on) may already have handed it
+  // to its next request, which then fails with a 503.
   return true;
 }
 

@@ -867,8 +867,7 @@ class ProxyFcgiTest(ProxyFcgiSetup, ThroughApacheTests, unittest.TestCase):
         # applies it to no proxied request): the responder's own server.max_body_size refuses it.
         self.assertEqual(resp.status_code, 413, resp.text)
         self.assertCors(resp)
-        # Its log line comes once the connection is closed (libfcgi waits up to 200 ms for
-        # Apache to close its side), possibly after the marker's.
+        # Its log line may come after the marker's (another worker thread writes it).
         deadline = time.monotonic() + 3
         while not lines and time.monotonic() < deadline:
             time.sleep(0.05)
