@@ -3,8 +3,8 @@
 - FastCGI params (src/fcgi/request_io.cc): the number of params, the size of one name, of one value
   and of all together, each met exactly (the request is signed) and broken by one byte or one param
   (HTTP 431, JSON, the rule in the log line, no signature, and the next request on the same
-  kept-alive connection signed). Sent with the hand-written FastCGI client, since cgi-fcgi passes its whole
-  environment and so cannot send exact sizes.
+  kept-alive connection signed). Sent with the hand-written FastCGI client, since cgi-fcgi passes
+  its whole environment and so cannot send exact sizes.
 - JSON nesting (src/verify/json_strict.cc): a policy nested 8 deep is judged by the policy rules,
   one nested 9 deep (or 30000 deep) is refused 400 before it is parsed.
 """
