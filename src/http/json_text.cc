@@ -1,68 +1,16 @@
-// JSON string literals and UTF-8 decoding: one implementation for every JSON text the responder
+// JSON string literals: one implementation for every JSON text the responder
 // writes itself (replies to browsers, webhook events). Client-supplied text may hold any bytes;
 // what we write is always well-formed UTF-8 JSON that every receiver parses to the same text.
 #include <string>
 
 #include "s3upload/http.h"
 #include "text/plain_prefix.h"
+#include "text/utf8.h"
 
 namespace s3upload::http {
 namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xef\xbf\xbd";  // U+FFFD
-
-bool InRange(unsigned char byte, unsigned char low, unsigned char high) {
-  return byte >= low && byte <= high;
-}
-
-// One decoding step at text[offset]: either a whole well-formed UTF-8 sequence, or the longest
-// prefix of one that is ill-formed (at least one byte), which stands for one U+FFFD: the "maximal
-// subpart" substitution of Unicode chapter 3.
-struct Utf8Step {
-  std::size_t length = 1;
-  bool valid = false;
-};
-
-Utf8Step DecodeUtf8Step(std::string_view text, std::size_t offset) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(offset);
-  if (lead < 0x80) return {1, true};
-  // The trailing bytes a lead byte needs, and the range its first trailing byte must be in: the
-  // narrower ranges after E0, ED, F0 and F4 are what exclude overlong forms, surrogates and code
-  // points above U+10FFFF (Unicode table 3-7).
-  std::size_t trailing = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xbf;
-  if (InRange(lead, 0xc2, 0xdf)) {
-    trailing = 1;
-  } else if (lead == 0xe0) {
-    trailing = 2;
-    low = 0xa0;
-  } else if (lead == 0xed) {
-    trailing = 2;
-    high = 0x9f;
-  } else if (InRange(lead, 0xe1, 0xef)) {
-    trailing = 2;
-  } else if (lead == 0xf0) {
-    trailing = 3;
-    low = 0x90;
-  } else if (InRange(lead, 0xf1, 0xf3)) {
-    trailing = 3;
-  } else if (lead == 0xf4) {
-    trailing = 3;
-    high = 0x8f;
-  } else {
-    return {1, false};  // a continuation byte, C0, C1 or F5..FF: never the start of a character
-  }
-  std::size_t length = 1;
-  while (length <= trailing && offset + length < text.size() &&
-         InRange(byte(offset + length), low, high)) {
-    ++length;
-    low = 0x80;
-    high = 0xbf;
-  }
-  return {length, length == trailing + 1};
-}
 
 enum class Audience { kAnyJsonParser, kBrowser };
 
@@ -88,7 +36,7 @@ void WriteJsonString(std::string& out, std::string_view text, Audience audience)
       i += run;
       continue;
     }
-    const Utf8Step step = DecodeUtf8Step(text, i);
+    const text::Utf8Step step = text::NextUtf8Step(text, i);
     const std::string_view sequence = text.substr(i, step.length);
     i += step.length;
     if (!step.valid) {

@@ -4,6 +4,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,15 @@ namespace s3upload::text {
 // overlong form, no surrogate (U+D800..U+DFFF), nothing above U+10FFFF. NUL is a character like
 // any other: callers that must refuse it check it themselves.
 bool IsValidUtf8(std::string_view text);
+
+// One decoding step at text[offset] (offset < text.size()): a whole well-formed sequence (`valid`),
+// or the longest prefix of one that is ill-formed, at least one byte, which stands for one U+FFFD
+// (the "maximal subpart" substitution of Unicode chapter 3, as TextDecoder does).
+struct Utf8Step {
+  std::size_t length = 1;
+  bool valid = false;
+};
+Utf8Step NextUtf8Step(std::string_view text, std::size_t offset);
 
 // Appends the UTF-8 encoding of `code` (at most U+10FFFF; the caller checks that, and that it is
 // not a surrogate, if it must).

@@ -63,5 +63,37 @@ TEST(IsValidUtf8, IllFormed) {
   EXPECT_FALSE(IsValidUtf8(std::string(40, 'a') + "\xff" + std::string(40, 'a')));
 }
 
+// Unicode chapter 3's maximal subparts: an ill-formed sequence is cut where the next byte could not
+// continue it, so the bytes after it start a fresh step.
+TEST(NextUtf8Step, WholeSequencesAndMaximalSubparts) {
+  struct Case {
+    std::string text;
+    std::size_t length;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"a", 1, true},
+      {"\xc3\xa9", 2, true},
+      {"\xe2\x80\xa8", 3, true},
+      {"\xf0\x9f\x98\x80", 4, true},
+      {"\x80", 1, false},              // a continuation byte
+      {"\xc0\xaf", 1, false},          // C0 starts no character
+      {"\xe0\x80\x80", 1, false},      // E0 needs A0..BF next (overlong otherwise)
+      {"\xed\xa0\x80", 1, false},      // ED needs 80..9F next (a surrogate otherwise)
+      {"\xf4\x90\x80\x80", 1, false},  // F4 needs 80..8F next (above U+10FFFF otherwise)
+      {"\xe2\x80", 2, false},          // truncated at the end
+      {"\xe2\x80"
+       "a",
+       2, false},  // cut short by an ASCII byte
+      {"\xf0\x9f\x98", 3, false},
+  };
+  for (const Case& c : cases) {
+    const Utf8Step step = NextUtf8Step(c.text, 0);
+    EXPECT_EQ(step.length, c.length) << testing::PrintToString(c.text);
+    EXPECT_EQ(step.valid, c.valid) << testing::PrintToString(c.text);
+  }
+  EXPECT_EQ(NextUtf8Step("a\xc3\xa9", 1).length, 2u);  // from the given offset
+}
+
 }  // namespace
 }  // namespace s3upload::text
