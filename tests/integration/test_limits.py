@@ -41,12 +41,16 @@ class FastCgiParamLimitsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.responder.stop()
 
+    def signature_params(self, body):
+        """The params of POST /s3/signature?v4=true with `body`, under a fresh REQUEST_ID."""
+        return dict(cgi_params("POST", "/s3/signature", "v4=true", body),
+                    REQUEST_ID=f"limits-{next(self.request_ids)}")
+
     def sign_with(self, extra_params=None, grow_to=None):
         """POST /s3/signature?v4=true with a valid policy and extra params. grow_to: pad with one
         more param so that all names and values add up to exactly that many bytes."""
         body = policy_v4().encode()
-        params = cgi_params("POST", "/s3/signature", "v4=true", body)
-        params["REQUEST_ID"] = f"limits-{next(self.request_ids)}"
+        params = self.signature_params(body)
         params.update(extra_params or {})
         if grow_to is not None:
             missing = grow_to - param_bytes(params) - len("HTTP_X_PAD")
@@ -61,8 +65,7 @@ class FastCgiParamLimitsTest(unittest.TestCase):
             # Refused: the connection stays in step, and the next request on it is signed.
             next_on_it = None
             if response.status == 431:
-                next_params = cgi_params("POST", "/s3/signature", "v4=true", body)
-                next_params["REQUEST_ID"] = f"limits-{next(self.request_ids)}"
+                next_params = self.signature_params(body)
                 connection.begin_request(request_id=2, keep_conn=True)
                 connection.send_params(next_params, 2)
                 connection.send_stdin(body, 2, end=True)
