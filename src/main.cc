@@ -272,6 +272,9 @@ int main(int argc, char** argv) {
   options.threads = flags->threads.value_or(snapshot->server.threads);
   options.io_timeout = snapshot->server.io_timeout;
   options.idle_timeout = snapshot->server.idle_timeout;
+  // One standby per outbound call the cap allows: a worker waiting on S3 or a webhook always has
+  // one to serve in its place (fcgi.h).
+  options.standby_threads = (*application)->max_outbound_calls();
 
   log::Write(log::Level::kInfo, "started",
              {{"version", kVersion},
@@ -283,13 +286,6 @@ int main(int argc, char** argv) {
               {"routes", std::to_string(snapshot->routes.size())},
               {"core_dumps", secure::CoreDumpsEnabled() ? "allowed" : "off"}});
   WarnAboutConfiguration(*snapshot);
-  if ((*application)->max_outbound_calls() >= options.threads) {
-    log::Write(log::Level::kWarning,
-               "max_outbound_calls is not below the worker threads: a slow or dead S3 or webhook "
-               "could occupy every worker and stop signing",
-               {{"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},
-                {"threads", std::to_string(options.threads)}});
-  }
 
   ApplicationHandler handler(**application);
   fcgi::Server server(std::move(*socket), options, handler);

@@ -12,6 +12,11 @@
 //   is ready on it, serves exactly that request, and puts a kept-alive connection (nginx
 //   fastcgi_keep_conn) back into the set. So idle keep-alive connections never pin worker threads,
 //   and the thread count only has to cover requests being processed at the same time.
+// - `threads` workers serve at once. `standby_threads` more sleep until a serving worker opens a
+//   blocking::Region (an outbound call): one of them then serves in its place, and the worker, once
+//   its request is answered, takes a place back or goes to sleep as the standby. So requests that
+//   wait on S3 or a webhook never take a serving thread away from signing, which only needs CPU:
+//   size `threads` to the cores and `standby_threads` to the waits at once (the outbound cap).
 // - Every accepted connection has read and write timeouts (io_timeout): a stalled peer costs a
 //   worker at most that long. A new connection that sends no request within io_timeout, and an
 //   idle kept-alive connection after idle_timeout, are closed.
@@ -74,6 +79,7 @@ std::optional<ListeningSocket> InheritedListeningSocket();
 
 struct ServerOptions {
   int threads = 8;
+  int standby_threads = 0;
   std::chrono::milliseconds io_timeout{30'000};
   std::chrono::milliseconds idle_timeout{300'000};
 };

@@ -14,7 +14,8 @@
 // timeouts
 //   and 5xx answers (never 4xx) with exponential backoff and full jitter, re-building the request
 //   for every attempt (a signed request carries its own date), and never runs past the deadline:
-//   each attempt gets at most the time that is left.
+//   each attempt gets at most the time that is left. The whole call after the permit is one
+//   blocking::Region: the thread's pool (fcgi::Server) lets a standby thread serve meanwhile.
 //
 // Thread-safety: Transport::Perform, Limiter and CallWithRetries may be used from any number of
 // threads at once.

@@ -33,6 +33,12 @@
 //   in every later epoll_wait, wakes up, serves the requests that have already arrived, and
 //   leaves.
 //
+// Serving places: at most options_.threads workers wait for or serve requests at once; the
+// options_.standby_threads others sleep on pool_changed_. A worker about to wait on another server
+// (blocking::Region, opened by outbound calls) gives its place up and wakes a standby, which serves
+// meanwhile; once its request is answered, the worker takes a free place again or sleeps. Only an
+// outbound call touches pool_mutex_: a worker that keeps its place never does.
+//
 // libfcgi still does all of the protocol work: a worker gives it an already accepted connection by
 // setting FCGX_Request::ipcFd before FCGX_Accept_r (which only accepts when ipcFd < 0), and takes a
 // kept-alive connection back out after FCGX_Finish_r. The request object's listen_sock is -1, so
@@ -52,6 +58,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +70,7 @@
 
 #include "fcgi/request_io.h"
 #include "fcgi/request_log.h"
+#include "s3upload/blocking.h"
 #include "s3upload/fcgi.h"
 #include "s3upload/log.h"
 
@@ -134,6 +142,25 @@ class Server::Impl {
     SteadyClock::time_point deadline{};  // when an idle connection is closed
   };
 
+  // A worker's serving place, and its blocking::Observer: it gives the place up when the worker
+  // starts waiting on another server.
+  class Place final : public blocking::Observer {
+   public:
+    explicit Place(Impl& server) : server_(server) { blocking::SetThreadObserver(this); }
+    ~Place() override { blocking::SetThreadObserver(nullptr); }
+    Place(const Place&) = delete;
+    Place& operator=(const Place&) = delete;
+    // Waits for a free place; false when the server is stopping instead (drain without one).
+    bool Take();
+    bool held() const { return held_; }
+    void BlockingStarted() override;
+    void BlockingEnded() override {}  // the place is taken back after the request (WorkerLoop)
+
+   private:
+    Impl& server_;
+    bool held_ = false;
+  };
+
   void WorkerLoop();
   // Returns true when it served a request.
   bool HandleEvent(const epoll_event& event, bool stopping);
@@ -170,6 +197,10 @@ class Server::Impl {
 
   std::mutex slots_mutex_;
   std::vector<Slot> slots_;  // indexed by file descriptor
+
+  std::mutex pool_mutex_;
+  std::condition_variable pool_changed_;  // a place became free, or the server is stopping
+  int places_taken_ = 0;
 };
 
 Status Server::Impl::Run() {
@@ -219,9 +250,10 @@ Status Server::Impl::Run() {
     }
   }
 
+  const int all_workers = options_.threads + options_.standby_threads;
   std::vector<std::thread> workers;
-  workers.reserve(static_cast<std::size_t>(options_.threads));
-  for (int i = 0; i < options_.threads; ++i) workers.emplace_back([this] { WorkerLoop(); });
+  workers.reserve(static_cast<std::size_t>(all_workers));
+  for (int i = 0; i < all_workers; ++i) workers.emplace_back([this] { WorkerLoop(); });
   for (std::thread& worker : workers) worker.join();
 
   // Every worker has left: what is still idle (no request arrived on it in time) is closed.
@@ -237,6 +269,31 @@ void Server::Impl::Stop() {
   StopAccepting();
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  // Standby workers wake up to help drain. The lock orders this after any waiter's check of
+  // stopping_, so none of them misses the notification.
+  { std::lock_guard lock(pool_mutex_); }
+  pool_changed_.notify_all();
+}
+
+bool Server::Impl::Place::Take() {
+  std::unique_lock lock(server_.pool_mutex_);
+  server_.pool_changed_.wait(lock, [this] {
+    return server_.places_taken_ < server_.options_.threads || server_.stopping_.load();
+  });
+  if (server_.places_taken_ >= server_.options_.threads) return false;
+  ++server_.places_taken_;
+  held_ = true;
+  return true;
+}
+
+void Server::Impl::Place::BlockingStarted() {
+  if (!held_) return;  // a standby that is serving without a place, or a second call
+  held_ = false;
+  {
+    std::lock_guard lock(server_.pool_mutex_);
+    --server_.places_taken_;
+  }
+  server_.pool_changed_.notify_one();
 }
 
 void Server::Impl::StopAccepting() {
@@ -255,8 +312,10 @@ void Server::Impl::StopAccepting() {
 }
 
 void Server::Impl::WorkerLoop() {
+  Place place(*this);
   std::array<epoll_event, kDrainBatch> events{};
   for (;;) {
+    if (!place.held()) place.Take();  // sleeps while every place is taken; not when stopping
     const bool stopping = stopping_.load();
     // One event at a time while serving: a worker that took two ready connections would make the
     // second wait for the first request while other workers may be idle. Stopping, without

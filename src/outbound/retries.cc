@@ -10,6 +10,7 @@
 #include <thread>
 #include <variant>
 
+#include "s3upload/blocking.h"
 #include "s3upload/outbound.h"
 
 namespace s3upload::outbound {
@@ -77,6 +78,8 @@ CallOutcome CallWithRetries(Transport& transport, Limiter& limiter,
                                               " in progress)"},
             0};
   }
+  // From here on the thread waits on the network: its pool lets another thread serve meanwhile.
+  const blocking::Region waiting;
 
   CallOutcome outcome{CallError{FailureKind::kTimeout, "deadline passed before the first attempt"},
                       0};

@@ -13,10 +13,12 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "s3upload/blocking.h"
 #include "s3upload/fcgi.h"
 #include "s3upload/log.h"
 
@@ -137,7 +139,10 @@ class RecordingHandler final : public RequestHandler {
       last_ = request;
       ++calls_;
     }
-    if (request.path == "/slow") {
+    if (request.path == "/slow" || request.path == "/waits-elsewhere") {
+      // "/waits-elsewhere" stands for an outbound call: it waits inside a blocking::Region.
+      std::optional<blocking::Region> elsewhere;
+      if (request.path == "/waits-elsewhere") elsewhere.emplace();
       std::unique_lock lock(mutex_);
       slow_started_ = true;
       changed_.notify_all();
@@ -170,6 +175,12 @@ class RecordingHandler final : public RequestHandler {
     release_slow_ = true;
     changed_.notify_all();
   }
+  // For a next slow request, once the previous one has been answered.
+  void RearmSlowRequest() {
+    std::lock_guard lock(mutex_);
+    slow_started_ = false;
+    release_slow_ = false;
+  }
 
  private:
   std::mutex mutex_;
@@ -184,7 +195,7 @@ class RecordingHandler final : public RequestHandler {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(int threads, std::chrono::milliseconds idle_timeout = 60s) {
+  void Start(int threads, std::chrono::milliseconds idle_timeout = 60s, int standby_threads = 0) {
     path_ = (std::filesystem::temp_directory_path() / ("s3us-fcgi-" + std::to_string(::getpid()) +
                                                        "-" + std::to_string(counter_++) + ".sock"))
                 .string();
@@ -192,6 +203,7 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(socket.ok()) << socket.status().message();
     ServerOptions options;
     options.threads = threads;
+    options.standby_threads = standby_threads;
     options.io_timeout = 2s;
     options.idle_timeout = idle_timeout;
     server_ = std::make_unique<Server>(std::move(*socket), options, handler_);
@@ -407,6 +419,50 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   runner_.join();
   server_.reset();
   EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+}
+
+// The only worker waits on another server (a blocking::Region): the standby serves meanwhile.
+TEST_F(ServerTest, AStandbyServesWhileAWorkerWaitsOnAnotherServer) {
+  Start(1, 60s, /*standby_threads=*/1);
+  std::string waiting_response;
+  std::thread waiting([&] {
+    FcgiClient client(path_);
+    waiting_response = client.Request(Get("/waits-elsewhere"));
+  });
+  handler_.WaitForSlowRequest();
+  const auto start = std::chrono::steady_clock::now();
+  FcgiClient other(path_);
+  EXPECT_NE(other.Request(Get("/meanwhile")).find("Status: 200"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // not after the wait (10 s)
+  handler_.ReleaseSlowRequest();
+  waiting.join();
+  EXPECT_NE(waiting_response.find("Status: 200"), std::string::npos);
+}
+
+// A standby does not serve while the workers keep their places (threads is what serves at once),
+// and a worker back from waiting elsewhere, its place taken, becomes the standby.
+TEST_F(ServerTest, AStandbySleepsWhileEveryPlaceIsTaken) {
+  Start(1, 60s, /*standby_threads=*/1);
+  {
+    std::thread waiting([&] { FcgiClient(path_).Request(Get("/waits-elsewhere")); });
+    handler_.WaitForSlowRequest();
+    EXPECT_NE(FcgiClient(path_).Request(Get("/meanwhile")).find("Status: 200"), std::string::npos);
+    handler_.ReleaseSlowRequest();
+    waiting.join();
+  }
+  handler_.RearmSlowRequest();
+  const int served = handler_.calls();
+  std::thread slow([&] { FcgiClient(path_).Request(Get("/slow")); });
+  handler_.WaitForSlowRequest();
+  FcgiClient queued(path_);
+  queued.Begin(/*keep_connection=*/false);
+  queued.Params(Get("/queued"));
+  queued.Stdin("", true);
+  std::this_thread::sleep_for(300ms);  // time for a wrongly awake standby to take it
+  EXPECT_EQ(handler_.calls(), served + 1);
+  handler_.ReleaseSlowRequest();
+  EXPECT_NE(queued.ReadResponse().find("Status: 200"), std::string::npos);
+  slow.join();
 }
 
 // The request's line carries the server's own fields, then every one of the response's, however

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "outbound/test_http_server.h"
+#include "s3upload/blocking.h"
 #include "s3upload/outbound.h"
 
 namespace s3upload::outbound {
@@ -371,6 +372,41 @@ TEST(CallWithRetriesTest, BusyWithoutAnAttemptWhenNoPermitComes) {
   EXPECT_GE(elapsed, milliseconds(25));
   EXPECT_LT(elapsed, milliseconds(1000));
   EXPECT_EQ(limiter.in_use(), 1);
+}
+
+// The thread's pool hears of the wait (blocking.h) once per call, around every attempt and the
+// backoff sleeps between them; a call refused for want of a permit makes no wait to announce.
+TEST(CallWithRetriesTest, TheWholeCallIsOneBlockingRegion) {
+  struct Recorder final : blocking::Observer {
+    void BlockingStarted() override { events += "started;"; }
+    void BlockingEnded() override { events += "ended;"; }
+    std::string events;
+  } recorder;
+  blocking::Observer* const previous = blocking::SetThreadObserver(&recorder);
+  FakeTime time;
+  ScriptedTransport transport(time, {Status(500), Status(200)});
+  CallOptions options = Options(3);
+  time.Install(options);
+  Limiter limiter(1);
+  options.sleep = [&](milliseconds d) {
+    recorder.events += "sleep;";
+    time.now += d;
+  };
+  CallWithRetries(
+      transport, limiter,
+      [&](int attempt) {
+        recorder.events += "attempt;";
+        return NumberedRequest(attempt);
+      },
+      options);
+  EXPECT_EQ(recorder.events, "started;attempt;sleep;attempt;ended;");
+  recorder.events.clear();
+  std::optional<Limiter::Permit> held = limiter.TryAcquire(milliseconds(0));
+  options.permit_wait = milliseconds(0);
+  EXPECT_EQ(KindOf(CallWithRetries(transport, limiter, NumberedRequest, options).result),
+            FailureKind::kBusy);
+  EXPECT_EQ(recorder.events, "");
+  blocking::SetThreadObserver(previous);
 }
 
 // ---------------------------------------------------------------------------------------------
