@@ -758,7 +758,6 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   setup->transport = std::make_shared<FakeTransport>();
   app::Options options;
   options.clock = [] { return fuzz::Now(); };
-  options.worker_threads = 2;
   options.transport = setup->transport;
   setup->application = std::make_unique<app::Application>(loaded.snapshot, options);
   g_setup = setup;

@@ -43,7 +43,8 @@ Options:
   -l, --listen ADDRESS  listen on unix:/path/to/socket or HOST:PORT ([IPV6]:PORT)
                         (default: the socket passed by systemd socket activation, or on fd 0 by
                         mod_fcgid or spawn-fcgi)
-  -n, --threads N       worker threads (default: server.threads in the configuration, 8)
+  -n, --threads N       worker threads that serve at once (default: server.threads in the
+                        configuration, else one per CPU, at least 2)
       --allow-core-dumps
                         leave the process dumpable (by default it is not: no core dump, no
                         ptrace or /proc/<pid>/mem by the same user, so no secret in either)
@@ -231,7 +232,6 @@ int main(int argc, char** argv) {
   } curl_cleanup;
 
   app::Options app_options;
-  app_options.worker_threads = flags->threads;
   auto application = app::Application::Create(flags->config_path, std::move(app_options));
   if (!application.ok()) {
     std::fprintf(stderr, "%s\ns3-upload-signer: not started: the configuration has errors\n",
@@ -269,7 +269,8 @@ int main(int argc, char** argv) {
   }
 
   fcgi::ServerOptions options;
-  options.threads = flags->threads.value_or(snapshot->server.threads);
+  options.threads =
+      flags->threads.value_or(snapshot->server.threads.value_or(fcgi::DefaultThreads()));
   options.io_timeout = snapshot->server.io_timeout;
   options.idle_timeout = snapshot->server.idle_timeout;
   // One standby per outbound call the cap allows: a worker waiting on S3 or a webhook always has
@@ -280,6 +281,7 @@ int main(int argc, char** argv) {
              {{"version", kVersion},
               {"socket", socket->description},
               {"threads", std::to_string(options.threads)},
+              {"standby_threads", std::to_string(options.standby_threads)},
               {"config", snapshot->source_path},
               {"profiles", std::to_string(snapshot->profiles.size())},
               {"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},

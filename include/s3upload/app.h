@@ -15,9 +15,9 @@
 //   running snapshot stays. A successful reload is visible to the next request; requests in flight
 //   finish on the old one.
 // - Process-wide, not reloaded: the outbound HTTP transport (its connection pool), the cap on
-//   outbound calls (server.max_outbound_calls, else half the worker threads, at least 1), the
-//   webhook notifier and the metrics (requests by route and status, in flight, signatures,
-//   refusals by rule — read from the handlers' log fields —, outbound call durations, reloads).
+//   outbound calls (server.max_outbound_calls), the webhook notifier and the metrics (requests by
+//   route and status, in flight, signatures, refusals by rule — read from the handlers' log
+//   fields —, outbound call durations, reloads).
 //
 // Thread-safety: Handle, Reload, MaxBodyBytes and generation may be called concurrently.
 #pragma once
@@ -45,9 +45,6 @@ using Clock = std::function<aws::TimePoint()>;
 
 struct Options {
   Clock clock;  // default: the system clock
-  // The worker threads (--threads); sizes the outbound cap when the configuration does not.
-  // Unset: server.threads of the configuration.
-  std::optional<int> worker_threads;
   // The HTTP transport for S3 and webhooks; default: libcurl. Tests pass fakes.
   std::shared_ptr<outbound::Transport> transport;
 };

@@ -163,17 +163,18 @@ struct S3Settings {
 };
 
 struct ServerSettings {
-  // Worker threads (overridden by --threads).
-  int threads = 8;
+  // Worker threads that serve requests at once (overridden by --threads). Unset: one per CPU the
+  // process may run on, at least 2 (fcgi::DefaultThreads).
+  std::optional<int> threads;
   // Larger request bodies are answered 413.
   std::size_t max_body_bytes = std::size_t{64} * 1024;
   // A read or write on a connection that stalls this long fails.
   std::chrono::seconds io_timeout{30};
   // An idle kept-alive connection is closed after this.
   std::chrono::seconds idle_timeout{300};
-  // Outbound calls (S3, webhooks) in progress at once; beyond it a request gets 503 at once rather
-  // than a thread. Unset: half the worker threads, at least 1.
-  std::optional<int> max_outbound_calls;
+  // Outbound calls (S3, webhooks) in progress at once; beyond it a request gets 503 at once. Each
+  // call waits on a standby thread of its own, never on one of the `threads` (fcgi.h).
+  int max_outbound_calls = 8;
   // Info log lines are buffered up to this many bytes and written together, at the latest half a
   // second later (log::SetBufferSize); 0 writes each line at once.
   std::size_t log_buffer_bytes = 0;

@@ -77,6 +77,11 @@ StatusOr<ListeningSocket> OpenListenSpec(std::string_view spec);
 // socket, else nullopt.
 std::optional<ListeningSocket> InheritedListeningSocket();
 
+// The default of ServerOptions::threads where the configuration gives none: one per CPU this
+// process may run on (sched_getaffinity, so a cpuset or taskset counts), at least 2, so that one
+// request stalled on a slow web server connection never stops all serving.
+int DefaultThreads();
+
 struct ServerOptions {
   int threads = 8;
   int standby_threads = 0;

@@ -32,13 +32,6 @@ std::string JoinMethods(const std::vector<std::string>& methods) {
   return out;
 }
 
-int OutboundCap(const config::Snapshot& snapshot, std::optional<int> worker_threads) {
-  // Fewer outbound calls than workers: however slow S3 or a webhook gets, some workers stay free
-  // for signing.
-  const int threads = worker_threads.value_or(snapshot.server.threads);
-  return snapshot.server.max_outbound_calls.value_or(std::max(1, threads / 2));
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<Application>> Application::Create(const std::string& config_path,
@@ -54,7 +47,7 @@ Application::Application(std::shared_ptr<const config::Snapshot> snapshot, Optio
   if (!options_.transport) options_.transport = outbound::NewCurlTransport();
   metrics_ = std::make_unique<metrics::Registry>();
   metrics_->SetConfigGeneration(generation_.load());
-  limiter_ = std::make_unique<outbound::Limiter>(OutboundCap(*snapshot, options_.worker_threads));
+  limiter_ = std::make_unique<outbound::Limiter>(snapshot->server.max_outbound_calls);
   notifier_ = std::make_unique<notify::WebhookNotifier>(*options_.transport, *limiter_);
   SetRuntime(std::make_shared<Runtime>(std::move(snapshot), *options_.transport, *limiter_,
                                        *notifier_, *metrics_, options_.clock));
@@ -191,7 +184,7 @@ bool Application::Reload() {
     metrics_->CountReload(false);
     return false;
   }
-  if (OutboundCap(*loaded.snapshot, options_.worker_threads) != limiter_->max_concurrent()) {
+  if (loaded.snapshot->server.max_outbound_calls != limiter_->max_concurrent()) {
     log::Write(log::Level::kWarning,
                "server.max_outbound_calls changed; the new value takes effect at the next start",
                {{"running", std::to_string(limiter_->max_concurrent())}});

@@ -48,12 +48,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -546,6 +548,15 @@ int Server::Impl::ServeOneRequest(int fd) {
   }
   FCGX_Finish_r(&fcgi_request);  // flushes, ends the request; closes the connection unless kept
   return fcgi_request.ipcFd;     // -1 once libfcgi closed it
+}
+
+int DefaultThreads() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int available = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0
+                            ? CPU_COUNT(&cpus)
+                            : static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(2, available);
 }
 
 Server::Server(ListeningSocket socket, ServerOptions options, RequestHandler& handler)

@@ -187,9 +187,7 @@ TEST_F(ApplicationTest, SuccessAndDeleteReachTheirHandlers) {
   EXPECT_EQ(Call("DELETE", "/s3/delete/a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41").status, 400);
 }
 
-TEST_F(ApplicationTest, OutboundCapDefaultsToHalfTheWorkerThreads) {
-  EXPECT_EQ(app_->max_outbound_calls(), 4);  // server.threads defaults to 8
-}
+TEST_F(ApplicationTest, OutboundCapDefaultsToEight) { EXPECT_EQ(app_->max_outbound_calls(), 8); }
 
 TEST_F(ApplicationTest, ReloadSwapsTheSnapshotAndKeepsTheOldOneOnErrors) {
   const auto first = app_->snapshot();

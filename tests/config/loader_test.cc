@@ -53,11 +53,11 @@ TEST(LoaderTest, TheExampleConfigurationLoads) {
   const Snapshot& snapshot = *result.snapshot;
   EXPECT_EQ(snapshot.source_path, kExampleConfig);
 
-  EXPECT_EQ(snapshot.server.threads, 8);
+  EXPECT_EQ(snapshot.server.threads, std::nullopt);  // one per CPU (fcgi::DefaultThreads)
   EXPECT_EQ(snapshot.server.max_body_bytes, 64u * 1024);
   EXPECT_EQ(snapshot.server.io_timeout, seconds(30));
   EXPECT_EQ(snapshot.server.idle_timeout, seconds(300));
-  EXPECT_EQ(snapshot.server.max_outbound_calls, std::nullopt);
+  EXPECT_EQ(snapshot.server.max_outbound_calls, 8);
 
   EXPECT_EQ(snapshot.s3.connect_timeout, seconds(2));
   EXPECT_EQ(snapshot.s3.timeout, seconds(10));
@@ -151,8 +151,8 @@ TEST(LoaderTest, TheExampleConfigurationsCommentedOutKeysLoad) {
   bool in_webhook = false;
   int uncommented = 0;
   for (std::string line; std::getline(in, line);) {
-    if (line == "  # max_outbound_calls: 4") {
-      line = "  max_outbound_calls: 4";
+    if (line == "  # threads: 4") {
+      line = "  threads: 4";
       ++uncommented;
     } else if (line == "      # webhook:") {
       line = "      webhook:";
@@ -174,7 +174,7 @@ TEST(LoaderTest, TheExampleConfigurationsCommentedOutKeysLoad) {
   LoadResult result = LoadString(text, "uncommented.yaml", dir.path(),
                                  MapEnvironment({{"CREDENTIALS_DIRECTORY", dir.path()}}));
   ASSERT_TRUE(result.ok()) << ErrorsToString(result) << text;
-  EXPECT_EQ(result.snapshot->server.max_outbound_calls, 4);
+  EXPECT_EQ(result.snapshot->server.threads, 4);
   const SuccessSettings& success = result.snapshot->profiles.at("photos").success;
   ASSERT_TRUE(success.webhook.has_value());
   EXPECT_EQ(success.webhook->url, "https://app.example.com/hooks/upload");

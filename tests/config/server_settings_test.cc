@@ -13,18 +13,18 @@ using std::chrono::seconds;
 TEST(ServerSettingsTest, DefaultsWhenAbsent) {
   LoadResult result = Load("");
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result.snapshot->server.threads, 8);
+  EXPECT_EQ(result.snapshot->server.threads, std::nullopt);  // one per CPU (fcgi::DefaultThreads)
   EXPECT_EQ(result.snapshot->server.max_body_bytes, 64u * 1024);
   EXPECT_EQ(result.snapshot->server.io_timeout, seconds(30));
   EXPECT_EQ(result.snapshot->server.idle_timeout, seconds(300));
-  EXPECT_EQ(result.snapshot->server.max_outbound_calls, std::nullopt);
+  EXPECT_EQ(result.snapshot->server.max_outbound_calls, 8);
   EXPECT_EQ(result.snapshot->server.log_buffer_bytes, 0u);
 }
 
 TEST(ServerSettingsTest, EmptySectionKeepsDefaults) {
   LoadResult result = Load("server:\n");
   ASSERT_TRUE(result.ok()) << config_test::ErrorsToString(result);
-  EXPECT_EQ(result.snapshot->server.threads, 8);
+  EXPECT_EQ(result.snapshot->server.threads, std::nullopt);
 }
 
 TEST(ServerSettingsTest, AllValues) {
@@ -68,7 +68,7 @@ TEST(ServerSettingsTest, Limits) {
 TEST(ServerSettingsTest, MaxOutboundCalls) {
   EXPECT_EQ(Load("server: {max_outbound_calls: 1}").snapshot->server.max_outbound_calls, 1);
   EXPECT_EQ(Load("server: {max_outbound_calls: 1024}").snapshot->server.max_outbound_calls, 1024);
-  // Not tied to threads: a cap above the thread count simply never refuses.
+  // Not tied to threads: each call waits on a standby thread of its own.
   EXPECT_EQ(
       Load("server: {threads: 2, max_outbound_calls: 16}").snapshot->server.max_outbound_calls, 16);
 

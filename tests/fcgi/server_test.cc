@@ -3,11 +3,13 @@
 // speak, idle timeouts, many clients and bursts of connections on few threads, and stopping while
 // idle, with a request in flight or with one that has just arrived.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -419,6 +421,22 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   runner_.join();
   server_.reset();
   EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+}
+
+// The CPUs this thread may run on (as a cpuset or taskset limits them), never fewer than 2.
+TEST(DefaultThreadsTest, OnePerAvailableCpuAtLeastTwo) {
+  int on_one_cpu = 0;
+  std::thread pinned([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    if (::sched_setaffinity(0, sizeof one, &one) == 0) on_one_cpu = DefaultThreads();
+  });
+  pinned.join();
+  EXPECT_EQ(on_one_cpu, 2);
+  cpu_set_t all;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof all, &all), 0);
+  EXPECT_EQ(DefaultThreads(), std::max(2, CPU_COUNT(&all)));
 }
 
 // The only worker waits on another server (a blocking::Region): the standby serves meanwhile.
