@@ -23,6 +23,8 @@
 // - The request body is read to its end before the handler runs. Above MaxBodyBytes the body is
 //   discarded (Request::body_too_large) and the connection is not kept alive. The same for params
 //   over kMaxParams and the sizes beside it (Request::params_refused).
+// - A connection that is not kept alive is closed once the answer is written; libfcgi's wait for
+//   the peer to close first is left to connections with input still unread.
 // - Stop(): stop accepting, close idle connections, answer every request already being read or
 //   processed, then Run returns. Safe from any thread, idempotent.
 // - One log line per request: method, path, status, duration_ms and the response's log_fields.

@@ -536,6 +536,14 @@ int Server::Impl::ServeOneRequest(int fd) {
     fcgi_request.keepConnection = 0;
   }
   if (stopping_.load()) fcgi_request.keepConnection = 0;  // finishing: do not keep connections
+  // Closing a connection whose request was read to its end: nothing the web server sent can still
+  // arrive, so close at once. libfcgi would otherwise shut down the sending side and wait for the
+  // web server to close first (against a TCP reset on unread data), the worker idle meanwhile:
+  // without keep-alive, that is a wait per request on a pool sized to the cores. A request left
+  // unread (a body too large even to discard) still gets that careful close.
+  if (fcgi_request.keepConnection == 0 && read_ok && FCGX_HasSeenEOF(fcgi_request.in) == EOF) {
+    fcgi_request.detached = 1;  // FCGX_Finish_r then closes without the shutdown-and-wait
+  }
   // The line is written before FCGX_Finish_r sends the end of the response (libfcgi buffers up to
   // 8 KiB; only /metrics answers more): whoever gets an answer can rely on its log line being there
   // already (tests, and operators tailing the log).

@@ -97,6 +97,8 @@ class FcgiClient {
     Stdin(body, true);
     return ReadResponse();
   }
+  // False once the server has closed its end (EPIPE).
+  bool SendByte() { return ::send(fd_, "x", 1, MSG_NOSIGNAL) == 1; }
   bool PeerClosed() {
     char byte;
     return ::recv(fd_, &byte, 1, 0) == 0;
@@ -421,6 +423,21 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   runner_.join();
   server_.reset();
   EXPECT_NE(slow_response.find("Status: 200"), std::string::npos);
+}
+
+// A request read to its end on a connection the web server did not ask to keep: the server closes
+// at once. libfcgi's careful close would instead read and drop whatever the peer sends, for as long
+// as it sends it, with the worker waiting.
+TEST_F(ServerTest, AConnectionNotKeptIsClosedAtOnceAfterTheAnswer) {
+  Start(1);
+  FcgiClient client(path_);
+  ASSERT_NE(client.Request(Get("/x"), "", /*keep=*/false).find("Status: 200"), std::string::npos);
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    closed = !client.SendByte();
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(closed);
 }
 
 // The CPUs this thread may run on (as a cpuset or taskset limits them), never fewer than 2.
