@@ -152,8 +152,8 @@ class Server::Impl {
     ~Place() override { blocking::SetThreadObserver(nullptr); }
     Place(const Place&) = delete;
     Place& operator=(const Place&) = delete;
-    // Waits for a free place; false when the server is stopping instead (drain without one).
-    bool Take();
+    // Waits for a free place, or until the server is stopping (the worker then drains without one).
+    void Take();
     bool held() const { return held_; }
     void BlockingStarted() override;
     void BlockingEnded() override {}  // the place is taken back after the request (WorkerLoop)
@@ -277,15 +277,14 @@ void Server::Impl::Stop() {
   pool_changed_.notify_all();
 }
 
-bool Server::Impl::Place::Take() {
+void Server::Impl::Place::Take() {
   std::unique_lock lock(server_.pool_mutex_);
   server_.pool_changed_.wait(lock, [this] {
     return server_.places_taken_ < server_.options_.threads || server_.stopping_.load();
   });
-  if (server_.places_taken_ >= server_.options_.threads) return false;
+  if (server_.places_taken_ >= server_.options_.threads) return;
   ++server_.places_taken_;
   held_ = true;
-  return true;
 }
 
 void Server::Impl::Place::BlockingStarted() {
@@ -536,8 +535,8 @@ int Server::Impl::ServeOneRequest(int fd) {
     fcgi_request.keepConnection = 0;
   }
   if (stopping_.load()) fcgi_request.keepConnection = 0;  // finishing: do not keep connections
-  // Closing a connection whose request was read to its end: nothing the web server sent can still
-  // arrive, so close at once. libfcgi would otherwise shut down the sending side and wait for the
+  // Closing a connection whose request was read to its end: nothing the web server sent is left
+  // unread, so close at once. libfcgi would otherwise shut down the sending side and wait for the
   // web server to close first (against a TCP reset on unread data), the worker idle meanwhile:
   // without keep-alive, that is a wait per request on a pool sized to the cores. A request left
   // unread (a body too large even to discard) still gets that careful close.
