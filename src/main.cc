@@ -281,7 +281,6 @@ int main(int argc, char** argv) {
              {{"version", kVersion},
               {"socket", socket->description},
               {"threads", std::to_string(options.threads)},
-              {"standby_threads", std::to_string(options.standby_threads)},
               {"config", snapshot->source_path},
               {"profiles", std::to_string(snapshot->profiles.size())},
               {"max_outbound_calls", std::to_string((*application)->max_outbound_calls())},

@@ -9,8 +9,9 @@
 // Contract
 // - SetThreadObserver installs the observer of the calling thread (the pool does it on each of its
 //   threads) and returns the previous one. nullptr: regions on this thread do nothing.
-// - Region: the outermost region on a thread calls the observer's BlockingStarted when it opens
-//   and BlockingEnded when it closes, both on that thread; nested regions call nothing.
+// - Region: the outermost region on a thread calls the observer's BlockingStarted, on that thread,
+//   when it opens; nested regions call nothing. Its end is not reported: the pool takes the thread
+//   back when the thread next asks for work.
 //
 // Thread-safety: the observer and the nesting depth are per thread; a region is opened and closed
 // on the same thread.
@@ -22,7 +23,6 @@ class Observer {
  public:
   virtual ~Observer() = default;
   virtual void BlockingStarted() = 0;
-  virtual void BlockingEnded() = 0;
 };
 
 Observer* SetThreadObserver(Observer* observer);

@@ -19,8 +19,6 @@ Region::Region() {
   if (open_regions++ == 0 && thread_observer != nullptr) thread_observer->BlockingStarted();
 }
 
-Region::~Region() {
-  if (--open_regions == 0 && thread_observer != nullptr) thread_observer->BlockingEnded();
-}
+Region::~Region() { --open_regions; }
 
 }  // namespace s3upload::blocking

@@ -155,8 +155,7 @@ class Server::Impl {
     // Waits for a free place, or until the server is stopping (the worker then drains without one).
     void Take();
     bool held() const { return held_; }
-    void BlockingStarted() override;
-    void BlockingEnded() override {}  // the place is taken back after the request (WorkerLoop)
+    void BlockingStarted() override;  // the place is taken back after the request (WorkerLoop)
 
    private:
     Impl& server_;
