@@ -12,12 +12,10 @@
 // - A secret key only ever lives in a SecretKey or inside Credentials; it is wiped on destruction,
 //   it has no printing operator, and nothing here returns it except SecretKey::reveal(), which only
 //   the signing functions call.
-// - Digests and MACs use the OpenSSL 3 EVP and EVP_MAC APIs (no deprecated HMAC_* calls); the
-//   algorithm objects are fetched once per process and every OpenSSL handle is owned by RAII.
-//   Each thread keeps one digest context and one HMAC context per digest, re-used from call to
-//   call; Credentials re-keys its thread's HMAC context only when the key changes (a SigV4
-//   signing key or the SigV2 secret is identified by a process-unique id, never compared or
-//   copied for that).
+// - Digests are OpenSSL's SHA-256 and SHA-1; HMAC is RFC 2104 over them, written out (digest.cc
+//   says why not EVP_MAC). Each thread keeps one keyed HMAC state per digest (the hash states after
+//   the padded key); Credentials re-keys it only when the key changes (a SigV4 signing key or the
+//   SigV2 secret is identified by a process-unique id, never compared or copied for that).
 //
 // Thread-safety: every free function is safe to call from any number of threads. Credentials is
 // safe to share between threads (its signing-key cache is internally synchronised).
@@ -223,7 +221,7 @@ class Credentials {
 
   // Counters for tests and metrics: how often a signing key was derived / served from the cache.
   // SignV4 on a thread whose previous SignV4 had the same credentials and scope uses neither (its
-  // HMAC context is still keyed) and counts nothing.
+  // HMAC state is still keyed) and counts nothing.
   std::uint64_t signing_key_derivations() const;
   std::uint64_t signing_key_cache_hits() const;
 
@@ -231,7 +229,7 @@ class Credentials {
   // Entry i's key bytes are keys_[i]: the entries hold only the scope and the id.
   struct CachedKey {
     std::string day, region, service;
-    std::uint64_t mac_key_id = 0;  // identifies the key to the per-thread HMAC contexts
+    std::uint64_t mac_key_id = 0;  // identifies the key to the per-thread HMAC states
   };
   struct ScopedKey {
     SigningKey key{};

@@ -1,6 +1,4 @@
-// RAII ownership of the OpenSSL objects auth/ uses beyond those aws/ already wraps (EVP_MAC and its
-// context come from aws/openssl_handles.h, header-only types). These belong in
-// aws/openssl_handles.h eventually; they live here so that auth/ does not touch aws/.
+// RAII ownership of the OpenSSL objects auth/ uses.
 #pragma once
 
 #include <openssl/bio.h>
@@ -18,6 +16,12 @@ struct EvpPkeyDeleter {
 struct EvpPkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
+struct EvpMacDeleter {
+  void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
+};
+struct EvpMacCtxDeleter {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
 struct EvpMdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
@@ -33,6 +37,8 @@ struct EcdsaSigDeleter {
 
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
+using EvpMacPtr = std::unique_ptr<EVP_MAC, EvpMacDeleter>;
+using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, EvpMacCtxDeleter>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "auth/internal.h"
-#include "aws/openssl_handles.h"
 
 namespace s3upload::auth::internal {
 namespace {
@@ -26,14 +25,14 @@ const unsigned char* Bytes(std::string_view text) {
 
 // Fetched once per process (thread-safe static initialisation); null if OpenSSL is broken.
 const EVP_MAC* HmacAlgorithm() {
-  static const aws::internal::EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  static const EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   return mac.get();
 }
 
-aws::internal::EvpMacCtxPtr NewHmacSha256Context() {
+EvpMacCtxPtr NewHmacSha256Context() {
   const EVP_MAC* mac = HmacAlgorithm();
   if (mac == nullptr) return nullptr;
-  aws::internal::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(const_cast<EVP_MAC*>(mac)));
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(const_cast<EVP_MAC*>(mac)));
   if (!ctx) return nullptr;
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
@@ -51,9 +50,9 @@ int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/
 SignatureCheck CheckHs256(std::string_view key, std::string_view signing_input,
                           std::string_view signature) {
   if (signature.size() != kHs256Size) return SignatureCheck::kInvalid;
-  // One context per thread, created with its digest once and re-keyed per call (as aws/ does):
+  // One context per thread, created with its digest once and re-keyed per call:
   // no allocation and no algorithm lookup per token.
-  thread_local const aws::internal::EvpMacCtxPtr ctx = NewHmacSha256Context();
+  thread_local const EvpMacCtxPtr ctx = NewHmacSha256Context();
   if (!ctx) return SignatureCheck::kError;
   static const unsigned char kNoKey = 0;  // EVP_MAC_init refuses a null key even for length 0
   unsigned char mac[kHs256Size];

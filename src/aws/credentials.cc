@@ -64,7 +64,7 @@ SigningKey Credentials::SigningKeyFor(std::string_view day, std::string_view reg
 std::string Credentials::SignV4(std::string_view day, std::string_view region,
                                 std::string_view service, std::string_view string_to_sign) const {
   // What this thread signed with last. A worker signs for the same credentials and scope request
-  // after request (one profile, one day), and then its HMAC context still holds the signing key:
+  // after request (one profile, one day), and then its HMAC state still holds the signing key:
   // neither the cache nor its lock, which every worker would contend on, is needed. Only ids and
   // scope names are kept here, never key bytes.
   struct LastScope {

@@ -1,9 +1,20 @@
-// SHA-256, HMAC-SHA256 and HMAC-SHA1 on OpenSSL 3 (EVP_Digest, EVP_MAC), and the MACs under
-// identified keys of keyed_mac.h.
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+// SHA-256, HMAC-SHA256 and HMAC-SHA1, and the MACs under identified keys of keyed_mac.h.
+//
+// HMAC is RFC 2104 written out over OpenSSL's SHA-256 and SHA-1 functions (SHA256_Init/Update/
+// Final, whose compression code - SHA-NI where the CPU has it - is what OpenSSL's EVP interface
+// runs underneath). OpenSSL 3 deprecates them for EVP, but its EVP HMAC copies the keyed digest
+// state twice per MAC, and in 3.0 each copy is a heap allocation and a provider dispatch: on the
+// hot path (one MAC per signed policy or part, under a key already in use) that was a third of
+// the MAC's time. Here a keyed state is two plain structs (the inner and outer hash after the
+// padded key), and a MAC under it copies them on the stack. RFC 4231 and RFC 2202 vectors check
+// it (tests/aws/digest_test.cc). OPENSSL_API_COMPAT is set for this file alone, so that the
+// deprecation warnings do not bury others.
+#define OPENSSL_API_COMPAT 10101
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -11,99 +22,118 @@
 #include <string>
 
 #include "aws/keyed_mac.h"
-#include "aws/openssl_handles.h"
 #include "s3upload/aws.h"
 
 namespace s3upload::aws {
-namespace internal {
-
 namespace {
+
 [[noreturn]] void OpenSslFailure(const char* what) {
-  // Only possible when the OpenSSL installation is broken (no default provider); signing cannot go
-  // on, and carrying on with a garbage MAC would be worse than stopping.
+  // Only possible when OpenSSL is broken (its SHA functions fail only on a null argument);
+  // signing cannot go on, and carrying on with a garbage MAC would be worse than stopping.
   std::fprintf(stderr, "s3-upload-signer: fatal: OpenSSL %s failed\n", what);
   std::abort();
 }
-}  // namespace
 
-const EVP_MD* Sha256Algorithm() {
-  static const EvpMdPtr md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
-  if (!md) OpenSslFailure("EVP_MD_fetch(SHA256)");
-  return md.get();
-}
-
-const EVP_MD* Sha1Algorithm() {
-  static const EvpMdPtr md(EVP_MD_fetch(nullptr, "SHA1", nullptr));
-  if (!md) OpenSslFailure("EVP_MD_fetch(SHA1)");
-  return md.get();
-}
-
-const EVP_MAC* HmacAlgorithm() {
-  static const EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) OpenSslFailure("EVP_MAC_fetch(HMAC)");
-  return mac.get();
-}
-
-}  // namespace internal
-
-namespace {
-
-enum class HmacDigest { kSha256, kSha1 };
-
-// One HMAC context per thread and digest, created with its digest once: re-keying an existing
-// context (EVP_MAC_init with a new key and no params) avoids an allocation and a digest lookup per
-// MAC on the hot path.
-internal::EvpMacCtxPtr NewHmacContext(const char* digest_name) {
-  internal::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(const_cast<EVP_MAC*>(internal::HmacAlgorithm())));
-  if (!ctx) internal::OpenSslFailure("EVP_MAC_CTX_new");
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name), 0),
-      OSSL_PARAM_construct_end()};
-  if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) {
-    internal::OpenSslFailure("EVP_MAC_CTX_set_params");
+// What HMAC needs of a hash: its state type, block and digest sizes, and the three steps.
+struct Sha256Hash {
+  using State = SHA256_CTX;
+  static constexpr std::size_t kBlockBytes = SHA256_CBLOCK;
+  using Digest = Sha256Digest;
+  static void Init(State& state) {
+    if (SHA256_Init(&state) != 1) OpenSslFailure("SHA256_Init");
   }
-  return ctx;
-}
-
-// A thread's context for one digest, and the id of the key it holds (keyed_mac.h).
-struct ThreadHmac {
-  internal::EvpMacCtxPtr ctx;
-  std::uint64_t key_id = 0;  // 0: a key without an id, or none
+  static void Update(State& state, const void* data, std::size_t size) {
+    if (SHA256_Update(&state, data, size) != 1) OpenSslFailure("SHA256_Update");
+  }
+  static void Final(State& state, Digest& out) {
+    if (SHA256_Final(out.data(), &state) != 1) OpenSslFailure("SHA256_Final");
+  }
 };
 
-ThreadHmac& ThreadHmacFor(HmacDigest digest) {
-  if (digest == HmacDigest::kSha256) {
-    thread_local ThreadHmac sha256{NewHmacContext("SHA256")};
-    return sha256;
+struct Sha1Hash {
+  using State = SHA_CTX;
+  static constexpr std::size_t kBlockBytes = SHA_CBLOCK;
+  using Digest = Sha1Digest;
+  static void Init(State& state) {
+    if (SHA1_Init(&state) != 1) OpenSslFailure("SHA1_Init");
   }
-  thread_local ThreadHmac sha1{NewHmacContext("SHA1")};
-  return sha1;
+  static void Update(State& state, const void* data, std::size_t size) {
+    if (SHA1_Update(&state, data, size) != 1) OpenSslFailure("SHA1_Update");
+  }
+  static void Final(State& state, Digest& out) {
+    if (SHA1_Final(out.data(), &state) != 1) OpenSslFailure("SHA1_Final");
+  }
+};
+
+template <typename Hash>
+typename Hash::Digest Digest(std::string_view data) {
+  typename Hash::State state;
+  Hash::Init(state);
+  Hash::Update(state, data.data(), data.size());
+  typename Hash::Digest out{};
+  Hash::Final(state, out);
+  OPENSSL_cleanse(&state, sizeof state);
+  return out;
 }
 
-// `key` empty and key_id set: the context must already hold key_id (the caller checked).
-template <std::size_t N>
-std::array<unsigned char, N> Hmac(HmacDigest digest, std::uint64_t key_id,
-                                  std::span<const unsigned char> key, std::string_view data) {
-  ThreadHmac& thread = ThreadHmacFor(digest);
-  // Already keyed with these bytes: EVP_MAC_init without a key restarts from the keyed state.
-  const bool keyed = key_id != 0 && thread.key_id == key_id;
-  thread.key_id = 0;  // unknown until the MAC below succeeded
-  // EVP_MAC_init rejects a null key pointer even for length 0.
-  static const unsigned char kNoKey = 0;
-  const unsigned char* key_bytes = key.empty() ? &kNoKey : key.data();
-  const int init = keyed ? EVP_MAC_init(thread.ctx.get(), nullptr, 0, nullptr)
-                         : EVP_MAC_init(thread.ctx.get(), key_bytes, key.size(), nullptr);
-  std::array<unsigned char, N> out{};
-  std::size_t out_length = 0;
-  if (init != 1 ||
-      EVP_MAC_update(thread.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
-      EVP_MAC_final(thread.ctx.get(), out.data(), &out_length, out.size()) != 1 ||
-      out_length != N) {
-    internal::OpenSslFailure("HMAC");
+// The hash states after the inner and outer padded key: all that a MAC under the key needs.
+template <typename Hash>
+struct KeyedState {
+  typename Hash::State inner{};
+  typename Hash::State outer{};
+  std::uint64_t key_id = 0;  // 0: a key without an id, or none
+
+  void SetKey(std::span<const unsigned char> key) {
+    std::array<unsigned char, Hash::kBlockBytes> pad{};  // the key, zero-padded to a block
+    if (key.size() > pad.size()) {
+      const typename Hash::Digest hashed =
+          Digest<Hash>({reinterpret_cast<const char*>(key.data()), key.size()});
+      std::copy(hashed.begin(), hashed.end(), pad.begin());
+    } else {
+      std::copy(key.begin(), key.end(), pad.begin());
+    }
+    for (unsigned char& byte : pad) byte ^= 0x36;
+    Hash::Init(inner);
+    Hash::Update(inner, pad.data(), pad.size());
+    for (unsigned char& byte : pad) byte ^= 0x36 ^ 0x5c;
+    Hash::Init(outer);
+    Hash::Update(outer, pad.data(), pad.size());
+    OPENSSL_cleanse(pad.data(), pad.size());
   }
-  thread.key_id = key_id;
-  return out;
+
+  typename Hash::Digest Mac(std::string_view data) const {
+    typename Hash::State state = inner;
+    Hash::Update(state, data.data(), data.size());
+    typename Hash::Digest inner_digest{};
+    Hash::Final(state, inner_digest);
+    state = outer;
+    Hash::Update(state, inner_digest.data(), inner_digest.size());
+    typename Hash::Digest out{};
+    Hash::Final(state, out);
+    OPENSSL_cleanse(&state, sizeof state);
+    return out;
+  }
+};
+
+// One keyed state per thread and hash: a worker MACs under the same key request after request
+// (keyed_mac.h), and then keeps the state of its previous MAC.
+template <typename Hash>
+KeyedState<Hash>& ThreadState() {
+  thread_local KeyedState<Hash> state;
+  return state;
+}
+
+// `key` empty and key_id set: the thread's state must already hold key_id (the caller checked).
+template <typename Hash>
+typename Hash::Digest Hmac(std::uint64_t key_id, std::span<const unsigned char> key,
+                           std::string_view data) {
+  KeyedState<Hash>& state = ThreadState<Hash>();
+  if (key_id == 0 || state.key_id != key_id) {
+    state.key_id = 0;  // the key without an id is never re-used
+    state.SetKey(key);
+    state.key_id = key_id;
+  }
+  return state.Mac(data);
 }
 
 std::span<const unsigned char> Bytes(std::string_view text) {
@@ -112,36 +142,20 @@ std::span<const unsigned char> Bytes(std::string_view text) {
 
 }  // namespace
 
-Sha256Digest Sha256(std::string_view data) {
-  // One digest context per thread, re-initialised for every digest: EVP_Digest would create and
-  // free one (and its provider state) each time.
-  thread_local const internal::EvpMdCtxPtr ctx = [] {
-    internal::EvpMdCtxPtr created(EVP_MD_CTX_new());
-    if (!created) internal::OpenSslFailure("EVP_MD_CTX_new");
-    return created;
-  }();
-  Sha256Digest out{};
-  unsigned int out_length = 0;
-  if (EVP_DigestInit_ex2(ctx.get(), internal::Sha256Algorithm(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &out_length) != 1 || out_length != out.size()) {
-    internal::OpenSslFailure("SHA256");
-  }
-  return out;
-}
+Sha256Digest Sha256(std::string_view data) { return Digest<Sha256Hash>(data); }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
 Sha256Digest HmacSha256(std::span<const unsigned char> key, std::string_view data) {
-  return Hmac<32>(HmacDigest::kSha256, 0, key, data);
+  return Hmac<Sha256Hash>(0, key, data);
 }
 
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
-  return Hmac<32>(HmacDigest::kSha256, 0, Bytes(key), data);
+  return Hmac<Sha256Hash>(0, Bytes(key), data);
 }
 
 Sha1Digest HmacSha1(std::string_view key, std::string_view data) {
-  return Hmac<20>(HmacDigest::kSha1, 0, Bytes(key), data);
+  return Hmac<Sha1Hash>(0, Bytes(key), data);
 }
 
 namespace internal {
@@ -153,16 +167,16 @@ std::uint64_t NewMacKeyId() {
 
 Sha256Digest HmacSha256(std::uint64_t key_id, std::span<const unsigned char> key,
                         std::string_view data) {
-  return Hmac<32>(HmacDigest::kSha256, key_id, key, data);
+  return Hmac<Sha256Hash>(key_id, key, data);
 }
 
 Sha1Digest HmacSha1(std::uint64_t key_id, std::string_view key, std::string_view data) {
-  return Hmac<20>(HmacDigest::kSha1, key_id, Bytes(key), data);
+  return Hmac<Sha1Hash>(key_id, Bytes(key), data);
 }
 
 std::optional<Sha256Digest> HmacSha256IfKeyed(std::uint64_t key_id, std::string_view data) {
-  if (key_id == 0 || ThreadHmacFor(HmacDigest::kSha256).key_id != key_id) return std::nullopt;
-  return Hmac<32>(HmacDigest::kSha256, key_id, {}, data);
+  if (key_id == 0 || ThreadState<Sha256Hash>().key_id != key_id) return std::nullopt;
+  return Hmac<Sha256Hash>(key_id, {}, data);
 }
 
 }  // namespace internal

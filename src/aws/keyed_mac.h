@@ -1,8 +1,8 @@
 // MACs under keys that sign again and again: a day's SigV4 signing key, a credential's secret.
 // Each such key gets an id no other key of the process ever gets; a thread that MACs under the
-// same id as its previous MAC re-uses the keyed state of its HMAC context instead of keying it
-// anew (which hashes the padded key twice and sets up three digest contexts inside OpenSSL). The
-// key bytes are never copied for this: the id alone tells that the context holds them.
+// same id as its previous MAC re-uses its keyed HMAC state instead of keying it anew (which hashes
+// the padded key twice). The key bytes are never copied for this: the id alone tells that the
+// state holds them.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ Sha256Digest HmacSha256(std::uint64_t key_id, std::span<const unsigned char> key
                         std::string_view data);
 Sha1Digest HmacSha1(std::uint64_t key_id, std::string_view key, std::string_view data);
 
-// The MAC under key `key_id` if this thread's context still holds that key; nullopt otherwise
+// The MAC under key `key_id` if this thread's HMAC state still holds that key; nullopt otherwise
 // (then the caller must supply the key to the functions above).
 std::optional<Sha256Digest> HmacSha256IfKeyed(std::uint64_t key_id, std::string_view data);
 

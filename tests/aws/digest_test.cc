@@ -1,6 +1,6 @@
 // digest.cc: SHA-256, HMAC-SHA256 and HMAC-SHA1 against the published vectors (FIPS 180-2
-// examples, RFC 4231, RFC 2202), the empty key, re-keying of the per-thread contexts, and use from
-// many threads at once.
+// examples, RFC 4231, RFC 2202), the empty key, re-keying of the per-thread HMAC states, and use
+// from many threads at once.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -120,7 +120,7 @@ TEST(HmacSha256Test, EmptyKey) {
             "fb011e6154a19b9a4c767373c305275a5a69e8b68b0b4c9200c383dced19a416");
 }
 
-// The per-thread contexts are re-keyed on every call: a key must never leak into the next MAC,
+// The per-thread HMAC states are re-keyed on every call: a key must never leak into the next MAC,
 // including the switch from a long (hashed) key to a short one and to the empty key.
 TEST(HmacSha256Test, ReKeyingBetweenCallsOnOneThread) {
   const std::vector<HmacVector> vectors = Rfc4231Vectors();
@@ -180,7 +180,7 @@ TEST(HmacTest, Sha1AndSha256ContextsDoNotInterfere) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Threads: every thread has its own HMAC contexts (thread_local); results must not depend on
+// Threads: every thread has its own HMAC states (thread_local); results must not depend on
 // which thread computes them or on what the other threads do meanwhile.
 // ---------------------------------------------------------------------------------------------
 
