@@ -1,9 +1,10 @@
 // Bounded nesting for RapidJSON documents, shared by the strict JSON readers of verify/ (request
 // bodies) and auth/ (token headers and payloads). Header-only: it depends on RapidJSON alone.
 //
-// The depth is counted while the document is parsed, by a SAX handler between RapidJSON's
-// iterative reader and the document: one level too many ends the parse there, so no document ever
-// holds more. The text is not scanned for brackets first.
+// The depth is counted while the document is parsed, by a SAX handler between RapidJSON's reader
+// and the document: one level too many ends the parse there, so no document ever holds more, and
+// the recursive reader (which asks the handler before it descends) never recurses deeper than the
+// limit. The text is not scanned for brackets first.
 //
 // A parse that fails for another reason is reported as too deep when the text's brackets (outside
 // strings) nest deeper than the limit, wherever they are: for every input, the verdict is the one
@@ -91,8 +92,8 @@ struct DepthLimitedParse {
   bool too_deep = false;          // failed, and the text nests deeper than the limit
 };
 
-// Parses `stream` into `doc` with RapidJSON's reader and `flags` (meant to include
-// kParseIterativeFlag: no recursion, whatever the nesting), at most `max_depth` levels deep.
+// Parses `stream` into `doc` with RapidJSON's reader and `flags` (iterative or not: either way the
+// reader's stack grows with the depth, which is bounded), at most `max_depth` levels deep.
 // `stack_allocator` is what the reader's own stack takes its memory from (as GenericDocument::Parse
 // passes its stack allocator; nullptr: the reader's default). `text` is the whole input, for the
 // bracket count when the parse fails. On failure `doc` is left as it was, like a failed Parse.

@@ -96,7 +96,7 @@ struct SuiteContext {
 
 SuiteContext ParseContext(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str());
+  doc.Parse(json.data(), json.size());
   SuiteContext context;
   const auto& creds = doc["credentials"];
   context.access_key_id = creds["access_key_id"].GetString();

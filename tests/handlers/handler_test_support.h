@@ -101,7 +101,7 @@ inline config::Profile ServerBuiltProfile(std::vector<std::string> extensions,
 // The body of a JSON answer (a test failure when it is not JSON).
 inline rapidjson::Document Json(const http::Response& response) {
   rapidjson::Document doc;
-  doc.Parse(response.body.c_str());
+  doc.Parse(response.body.data(), response.body.size());
   EXPECT_FALSE(doc.HasParseError()) << response.body;
   return doc;
 }

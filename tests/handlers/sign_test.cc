@@ -45,7 +45,8 @@ std::vector<Vector> LoadVectors() {
   std::stringstream text;
   text << in.rdbuf();
   rapidjson::Document doc;
-  doc.Parse(text.str().c_str());
+  const std::string json = text.str();
+  doc.Parse(json.data(), json.size());
   std::vector<Vector> vectors;
   for (const auto& entry : doc.GetArray()) {
     vectors.push_back({entry["name"].GetString(), entry["kind"].GetString(),
@@ -94,7 +95,7 @@ TEST_F(SignHandler, EveryDocumentVectorIsSignedExactlyOrRefusedIfNotAnUpload) {
     const bool us_east = v.body.find("/us-east-1/") != std::string::npos;
     const http::Response response = Post(us_east ? us_ : eu_, v.body, v4);
     rapidjson::Document reply;
-    reply.Parse(response.body.c_str());
+    reply.Parse(response.body.data(), response.body.size());
     ASSERT_FALSE(reply.HasParseError()) << response.body;
 
     if (v.name == "rest-v4-aws-get-range-example") {
@@ -143,7 +144,7 @@ TEST_F(SignHandler, ATokensNarrowerLimitsApplyOnTopOfTheProfile) {
   http::Response response = Post(us_, iframe.body, true);
   ASSERT_EQ(response.status, 200) << response.body;
   rapidjson::Document reply;
-  reply.Parse(response.body.c_str());
+  reply.Parse(response.body.data(), response.body.size());
   const std::string policy = aws::Base64Decode(reply["policy"].GetString()).value();
   EXPECT_NE(policy.find(R"(["content-length-range","1","1000"])"), std::string::npos) << policy;
 
@@ -163,7 +164,8 @@ TEST_F(SignHandler, ATokensNarrowerLimitsApplyOnTopOfTheProfile) {
   caller_.content_types = {"image/*"};
   response = Post(eu_, simple.body, true);
   EXPECT_EQ(response.status, 200) << LogField(response, "refused");
-  EXPECT_EQ(reply.Parse(response.body.c_str())["signature"].GetString(), simple.signature);
+  EXPECT_EQ(reply.Parse(response.body.data(), response.body.size())["signature"].GetString(),
+            simple.signature);
 }
 
 TEST_F(SignHandler, RefusalIsHttp500InvalidAndTheRuleGoesToTheLogOnly) {
@@ -182,7 +184,7 @@ TEST_F(SignHandler, MalformedBodyIs400WithAnEscapedError) {
     SCOPED_TRACE(body);
     const http::Response response = Post(eu_, body, false);
     rapidjson::Document reply;
-    reply.Parse(response.body.c_str());
+    reply.Parse(response.body.data(), response.body.size());
     ASSERT_FALSE(reply.HasParseError()) << response.body;
     if (response.status == 400) {
       EXPECT_TRUE(reply["error"].IsString());
