@@ -2,6 +2,8 @@
 // decoding is strict: those accept whitespace and line breaks, which must never be part of a value
 // we verify.
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -53,6 +55,16 @@ std::string Base64Encode(std::string_view bytes) {
     return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
   };
   std::size_t i = 0;
+  // Six bytes (48 bits, four lookups) per step, from one 8-byte load while 8 bytes are left.
+  for (; i + 8 <= bytes.size(); i += 6, to += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, bytes.data() + i, sizeof v);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(to, kBase64Pairs[(v >> 52) & 0xfff].data(), 2);
+    std::memcpy(to + 2, kBase64Pairs[(v >> 40) & 0xfff].data(), 2);
+    std::memcpy(to + 4, kBase64Pairs[(v >> 28) & 0xfff].data(), 2);
+    std::memcpy(to + 6, kBase64Pairs[(v >> 16) & 0xfff].data(), 2);
+  }
   for (; i + 3 <= bytes.size(); i += 3, to += 4) {
     // Two characters per lookup: 12 bits of input each.
     const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
