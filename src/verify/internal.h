@@ -182,12 +182,22 @@ struct PolicyCondition {
 struct PolicyDocument {
   bool expiration_first = true;  // member order as received
   std::string_view expiration;
-  std::vector<PolicyCondition> conditions;
+  std::pmr::vector<PolicyCondition> conditions;  // memory the verifier provides
 };
 
-// JSON.stringify's escaping of one string, quotes included, appended to `out`.
-void AppendJsonString(std::string& out, std::string_view text);
-// Compact JSON as JSON.stringify writes it for the same members in the same order.
+// The policy is written into memory its caller provides (on the stack for an ordinary policy):
+// the writers check no capacity, the bounds below are what they may write at most.
+
+// JSON.stringify's escaping of one string, quotes included, written at `out` (room for
+// JsonStringBound(text.size()) bytes: each byte may become a six-byte \u00xx escape). Returns the
+// end of what it wrote.
+constexpr std::size_t JsonStringBound(std::size_t size) { return 6 * size + 2; }
+char* WriteJsonString(char* out, std::string_view text);
+// Compact JSON as JSON.stringify writes it for the same members in the same order, written at
+// `out` (room for SerializedPolicyBound(policy) bytes). Returns the end of what it wrote.
+std::size_t SerializedPolicyBound(const PolicyDocument& policy);
+char* WritePolicy(const PolicyDocument& policy, char* out);
+// The same as a string.
 std::string SerializePolicy(const PolicyDocument& policy);
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 // escaping. For every body Fine Uploader sends, the result therefore equals the body, and so the
 // signature equals what the client and the documented vectors expect; for anything else, S3 sees
 // exactly the conditions we checked and nothing the parser did not understand.
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <string>
 
 #include "text/plain_prefix.h"
@@ -11,108 +15,128 @@
 namespace s3upload::verify::internal {
 namespace {
 
-void AppendBound(std::string& out, const PolicyBound& bound) {
-  if (bound.quoted) out += '"';
-  out += std::to_string(bound.value);
-  if (bound.quoted) out += '"';
+char* WriteText(char* out, std::string_view text) {
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  return out + text.size();
 }
+
+// A bound as received: a number, or a decimal string.
+char* WriteBound(char* out, const PolicyBound& bound) {
+  if (bound.quoted) *out++ = '"';
+  out = std::to_chars(out, out + std::numeric_limits<std::uint64_t>::digits10 + 1, bound.value).ptr;
+  if (bound.quoted) *out++ = '"';
+  return out;
+}
+
+// The longest a bound can be written: 20 digits and two quotes.
+constexpr std::size_t kBoundBytes = std::numeric_limits<std::uint64_t>::digits10 + 1 + 2;
 
 }  // namespace
 
-void AppendJsonString(std::string& out, std::string_view text) {
+char* WriteJsonString(char* out, std::string_view text) {
   // ECMA-262 QuoteJSONString: the two-character escapes for " \ \b \f \n \r \t, \u00xx (lower-case
   // hex) for the other control characters, everything else - '/' and non-ASCII included - as is.
   // (Lone surrogates, which it would also escape, cannot occur: the parser refused them.)
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
+  *out++ = '"';
   std::size_t i = 0;
-  while (i < text.size()) {
-    // Runs that need no escape (all of a Fine Uploader policy) are appended whole: JSON.stringify
+  while (true) {
+    // Runs that need no escape (all of a Fine Uploader policy) are copied whole: JSON.stringify
     // escapes only control characters, '"' and '\\'.
     const std::size_t run = i + text::PlainPrefixLength<0x20, 0xff, '"', '\\'>(text.substr(i));
-    out.append(text.substr(i, run - i));
+    out = WriteText(out, text.substr(i, run - i));
     if (run == text.size()) break;
     const char ch = text[run];
     i = run + 1;
+    *out++ = '\\';
     switch (ch) {
       case '"':
-        out += "\\\"";
-        break;
       case '\\':
-        out += "\\\\";
+        *out++ = ch;
         break;
       case '\b':
-        out += "\\b";
+        *out++ = 'b';
         break;
       case '\f':
-        out += "\\f";
+        *out++ = 'f';
         break;
       case '\n':
-        out += "\\n";
+        *out++ = 'n';
         break;
       case '\r':
-        out += "\\r";
+        *out++ = 'r';
         break;
       case '\t':
-        out += "\\t";
+        *out++ = 't';
         break;
       default: {
         const auto c = static_cast<unsigned char>(ch);  // another control character
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0x0f];
+        out = WriteText(out, "u00");
+        *out++ = kHex[c >> 4];
+        *out++ = kHex[c & 0x0f];
       }
     }
   }
-  out += '"';
+  *out++ = '"';
+  return out;
+}
+
+std::size_t SerializedPolicyBound(const PolicyDocument& policy) {
+  // {"expiration":...,"conditions":[...]} and per condition {"name":"value"}, or
+  // ["name",min,max], and a comma.
+  std::size_t bound = JsonStringBound(policy.expiration.size()) + 32;
+  for (const PolicyCondition& condition : policy.conditions) {
+    bound += JsonStringBound(condition.name.size()) + JsonStringBound(condition.value.size()) +
+             2 * kBoundBytes + 8;
+  }
+  return bound;
+}
+
+char* WritePolicy(const PolicyDocument& policy, char* out) {
+  const auto write_expiration = [&] {
+    out = WriteText(out, "\"expiration\":");
+    out = WriteJsonString(out, policy.expiration);
+  };
+  const auto write_conditions = [&] {
+    out = WriteText(out, "\"conditions\":[");
+    for (std::size_t i = 0; i < policy.conditions.size(); ++i) {
+      const PolicyCondition& condition = policy.conditions[i];
+      if (i > 0) *out++ = ',';
+      if (condition.is_range) {
+        *out++ = '[';
+        out = WriteJsonString(out, condition.name);
+        *out++ = ',';
+        out = WriteBound(out, condition.min);
+        *out++ = ',';
+        out = WriteBound(out, condition.max);
+        *out++ = ']';
+      } else {
+        *out++ = '{';
+        out = WriteJsonString(out, condition.name);
+        *out++ = ':';
+        out = WriteJsonString(out, condition.value);
+        *out++ = '}';
+      }
+    }
+    *out++ = ']';
+  };
+  *out++ = '{';
+  if (policy.expiration_first) {
+    write_expiration();
+    *out++ = ',';
+    write_conditions();
+  } else {
+    write_conditions();
+    *out++ = ',';
+    write_expiration();
+  }
+  *out++ = '}';
+  return out;
 }
 
 std::string SerializePolicy(const PolicyDocument& policy) {
-  // Written into one string, sized for the common case (every value plain) up front.
-  std::size_t estimate = policy.expiration.size() + 40;
-  for (const PolicyCondition& condition : policy.conditions) {
-    estimate += condition.name.size() + condition.value.size() + 48;
-  }
-  std::string out;
-  out.reserve(estimate);
-  const auto append_expiration = [&] {
-    out += "\"expiration\":";
-    AppendJsonString(out, policy.expiration);
-  };
-  const auto append_conditions = [&] {
-    out += "\"conditions\":[";
-    for (std::size_t i = 0; i < policy.conditions.size(); ++i) {
-      const PolicyCondition& condition = policy.conditions[i];
-      if (i > 0) out += ',';
-      if (condition.is_range) {
-        out += '[';
-        AppendJsonString(out, condition.name);
-        out += ',';
-        AppendBound(out, condition.min);
-        out += ',';
-        AppendBound(out, condition.max);
-        out += ']';
-      } else {
-        out += '{';
-        AppendJsonString(out, condition.name);
-        out += ':';
-        AppendJsonString(out, condition.value);
-        out += '}';
-      }
-    }
-    out += ']';
-  };
-  out += '{';
-  if (policy.expiration_first) {
-    append_expiration();
-    out += ',';
-    append_conditions();
-  } else {
-    append_conditions();
-    out += ',';
-    append_expiration();
-  }
-  out += '}';
+  std::string out(SerializedPolicyBound(policy), '\0');
+  out.resize(static_cast<std::size_t>(WritePolicy(policy, out.data()) - out.data()));
   return out;
 }
 

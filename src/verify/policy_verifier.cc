@@ -107,12 +107,12 @@ struct Seen {
 
 class PolicyVerifier {
  public:
-  // names_buffer_ is scratch memory for names_memory_, left uninitialised on purpose.
+  // names_buffer_ and conditions_buffer_ are scratch memory, left uninitialised on purpose.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   PolicyVerifier(SignatureVersion version, const UploadRules& rules, const Caller& caller,
                  TimePoint now)
       : version_(version), rules_(rules), caller_(caller), now_(now), metadata_("policy", rules) {}
-  PolicyVerifier(const PolicyVerifier&) = delete;  // the name lists allocate from names_buffer_
+  PolicyVerifier(const PolicyVerifier&) = delete;  // the lists allocate from the buffers inside
   PolicyVerifier& operator=(const PolicyVerifier&) = delete;
 
   Verdict Run(const rapidjson::Value& root);
@@ -145,7 +145,13 @@ class PolicyVerifier {
   std::pmr::vector<std::string_view> name_list_{&names_memory_};
   std::pmr::set<std::string_view, LessIgnoringCase> name_set_{&names_memory_};
   Seen seen_;
-  PolicyDocument policy_;
+  // The verified conditions, likewise on the stack for an ordinary policy.
+  std::array<std::byte, 2048> conditions_buffer_;
+  std::pmr::monotonic_buffer_resource conditions_memory_{conditions_buffer_.data(),
+                                                         conditions_buffer_.size()};
+  PolicyDocument policy_{.expiration_first = true,
+                         .expiration = {},
+                         .conditions = std::pmr::vector<PolicyCondition>(&conditions_memory_)};
 };
 
 std::optional<Refusal> PolicyVerifier::CheckDocumentFields(const rapidjson::Value& root) {
@@ -452,7 +458,18 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   SigningTask task;
   task.kind = SigningTask::Kind::kPolicy;
   task.version = version_;
-  task.policy_base64 = aws::Base64Encode(SerializePolicy(policy_));
+  // Written on the stack for any policy Fine Uploader sends, and encoded from there.
+  std::array<char, 4096> json_buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): scratch
+  std::string large_json;
+  const std::size_t bound = SerializedPolicyBound(policy_);
+  char* json = json_buffer.data();
+  if (bound > json_buffer.size()) {
+    large_json.resize(bound);
+    json = large_json.data();
+  }
+  const char* json_end = WritePolicy(policy_, json);
+  task.policy_base64 =
+      aws::Base64Encode(std::string_view(json, static_cast<std::size_t>(json_end - json)));
   task.string_to_sign = task.policy_base64;
   task.key = std::string(*seen_.key);
   if (version_ == SignatureVersion::kV4) {

@@ -11,8 +11,8 @@ namespace s3upload::verify::verify_test {
 namespace {
 
 std::string Quoted(std::string_view text) {
-  std::string out;
-  internal::AppendJsonString(out, text);
+  std::string out(internal::JsonStringBound(text.size()), '\0');
+  out.resize(static_cast<std::size_t>(internal::WriteJsonString(out.data(), text) - out.data()));
   return out;
 }
 
