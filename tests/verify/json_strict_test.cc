@@ -77,6 +77,9 @@ TEST(JsonStrictTest, RefusesEscapesThatDecodeToInvalidUtf8) {
   // A lone low surrogate passes RapidJSON's own checks.
   EXPECT_EQ(JsonRule(R"({"a":"\udc00"})"), "request.json.encoding");
   EXPECT_EQ(JsonRule(R"({"\udfff":"a"})"), "request.json.encoding");
+  // Objects of one or two members are checked apart from larger ones: both ways.
+  EXPECT_EQ(JsonRule(R"({"a":1,"\udfff":"a"})"), "request.json.encoding");
+  EXPECT_EQ(JsonRule(R"({"a":1,"b":2,"\udfff":"a"})"), "request.json.encoding");
   EXPECT_EQ(JsonRule(R"([[["\udc00"]]])"), "request.json.encoding");
   // Strings are checked whenever the text has a "\u", whatever precedes it.
   EXPECT_EQ(JsonRule(R"({"a":"\\","b":"\udc00"})"), "request.json.encoding");
@@ -85,6 +88,7 @@ TEST(JsonStrictTest, RefusesEscapesThatDecodeToInvalidUtf8) {
 
 TEST(JsonStrictTest, RefusesDuplicateKeysAtAnyDepth) {
   EXPECT_EQ(JsonRule(R"({"a":1,"a":1})"), "request.json.duplicate-key");
+  EXPECT_EQ(JsonRule(R"({"a":1,"b":1,"a":1})"), "request.json.duplicate-key");
   EXPECT_EQ(JsonRule(R"({"a":1,"b":[{"c":1,"d":2,"c":3}]})"), "request.json.duplicate-key");
   EXPECT_EQ(JsonRule(R"({"a":{"b":{"c":{"d":1,"d":1}}}})"), "request.json.duplicate-key");
   EXPECT_EQ(JsonRule(R"({"a":1,"\u0061":2})"), "request.json.duplicate-key");
