@@ -86,9 +86,10 @@ struct KeyedState {
   void SetKey(std::span<const unsigned char> key) {
     std::array<unsigned char, Hash::kBlockBytes> pad{};  // the key, zero-padded to a block
     if (key.size() > pad.size()) {
-      const typename Hash::Digest hashed =
+      typename Hash::Digest hashed =
           Digest<Hash>({reinterpret_cast<const char*>(key.data()), key.size()});
       std::copy(hashed.begin(), hashed.end(), pad.begin());
+      OPENSSL_cleanse(hashed.data(), hashed.size());
     } else {
       std::copy(key.begin(), key.end(), pad.begin());
     }
