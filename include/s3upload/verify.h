@@ -14,10 +14,10 @@
 // - A refusal is a value; nothing here throws across the module boundary.
 //
 // What a SigningTask promises
-// - Policy: `policy_base64` is the base64 of a policy document re-serialised by us from the parsed,
-//   verified conditions (compact JSON, conditions in the order received, a content-length-range
-//   added from the profile when the client sent none). The handler signs `string_to_sign`, which
-//   is `policy_base64`, and returns that same base64: the bytes signed are the bytes checked.
+// - Policy: `string_to_sign` is the base64 of a policy document re-serialised by us from the
+//   parsed, verified conditions (compact JSON, conditions in the order received, a
+//   content-length-range added from the profile when the client sent none). The handler signs it
+//   and returns that same base64 as the policy: the bytes signed are the bytes checked.
 // - REST v2: `string_to_sign` is the received string, accepted only if re-assembling it from its
 //   parsed fields gives the same bytes.
 // - REST v4: the received canonical request is accepted only if rebuilding it with aws/'s
@@ -164,8 +164,7 @@ struct SigningTask {
   enum class Kind { kPolicy, kRest };
   Kind kind = Kind::kPolicy;
   SignatureVersion version = SignatureVersion::kV4;
-  std::string string_to_sign;  // exactly the bytes to HMAC
-  std::string policy_base64;   // kPolicy only: the "policy" value of the reply (== string_to_sign)
+  std::string string_to_sign;  // exactly the bytes to HMAC; kPolicy: also the reply's "policy"
   std::string scope_day;       // v4: YYYYMMDD of the signing key
   std::string region;          // v4: region of the signing key
   std::string key;             // the object key (decoded), for logs

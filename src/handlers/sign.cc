@@ -65,10 +65,11 @@ http::Response Sign(const http::Request& request, const Context& context) {
 
   // Written into one buffer sized up front: the policy is most of the reply.
   std::string body;
-  body.reserve(task.policy_base64.size() + signature.size() + 32);
-  if (task.kind == verify::SigningTask::Kind::kPolicy) {
+  const bool is_policy = task.kind == verify::SigningTask::Kind::kPolicy;
+  body.reserve((is_policy ? task.string_to_sign.size() : 0) + signature.size() + 32);
+  if (is_policy) {
     body += "{\"policy\":";
-    http::AppendJsonQuote(body, task.policy_base64);
+    http::AppendJsonQuote(body, task.string_to_sign);
     body += ",\"signature\":";
   } else {
     body += "{\"signature\":";

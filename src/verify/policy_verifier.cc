@@ -458,8 +458,9 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   SigningTask task;
   task.kind = SigningTask::Kind::kPolicy;
   task.version = version_;
-  // Written on the stack for any policy Fine Uploader sends, and encoded from there.
-  std::array<char, 4096> json_buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): scratch
+  // Written on the stack for any policy Fine Uploader sends, and encoded from there. (The bound
+  // assumes every byte escaped: a 600-byte policy needs room for ~4 KiB.)
+  std::array<char, 8192> json_buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): scratch
   std::string large_json;
   const std::size_t bound = SerializedPolicyBound(policy_);
   char* json = json_buffer.data();
@@ -468,9 +469,8 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
     json = large_json.data();
   }
   const char* json_end = WritePolicy(policy_, json);
-  task.policy_base64 =
+  task.string_to_sign =
       aws::Base64Encode(std::string_view(json, static_cast<std::size_t>(json_end - json)));
-  task.string_to_sign = task.policy_base64;
   task.key = std::string(*seen_.key);
   if (version_ == SignatureVersion::kV4) {
     task.scope_day = std::string(seen_.credential->day);

@@ -92,12 +92,12 @@ TEST(FineUploaderVectorsTest, EveryFineUploaderBodyIsAcceptedAndSignsAsRecorded)
         version == SignatureVersion::kV4 ? SignV4(task) : SignV2(task.string_to_sign);
     if (v.kind == "policy") {
       if (v.body.find("content-length-range") != std::string::npos) {
-        EXPECT_EQ(task.policy_base64, aws::Base64Encode(v.body));
+        EXPECT_EQ(task.string_to_sign, aws::Base64Encode(v.body));
         EXPECT_EQ(actual_signature, v.signature);
       } else {
         // No size range in the body: the profile's range is added (protocol 11.7), so the
         // signature is ours, not the one computed over the untightened body.
-        EXPECT_EQ(*aws::Base64Decode(task.policy_base64),
+        EXPECT_EQ(*aws::Base64Decode(task.string_to_sign),
                   Replace(v.body, "}]}", R"(},["content-length-range","1","20000000"]]})"));
       }
     } else {

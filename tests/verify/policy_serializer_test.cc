@@ -83,12 +83,12 @@ TEST(PolicySerializerTest, VerifiedPoliciesAreRewrittenCanonically) {
       "{\"x-amz-meta-note\":\"a\\\\b/cA\"},[\"content-length-range\",\"1\",\"20000000\"]]}";
   const SigningTask task =
       Accepted(VerifySignRequest(stringified, SignatureVersion::kV2, rules, {}, Now()));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), expected);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), expected);
   EXPECT_EQ(task.key, "d\xc3\xa9j\xc3\xa0 \"vu\" & <b>/x.jpg");
   // The rewritten document verifies again to itself.
   const SigningTask again =
       Accepted(VerifySignRequest(expected, SignatureVersion::kV2, rules, {}, Now()));
-  EXPECT_EQ(again.policy_base64, task.policy_base64);
+  EXPECT_EQ(again.string_to_sign, task.string_to_sign);
 }
 
 TEST(PolicySerializerTest, EveryDocumentedBodyRoundTripsByteForByte) {
@@ -106,7 +106,7 @@ TEST(PolicySerializerTest, EveryDocumentedBodyRoundTripsByteForByte) {
   };
   for (const Case& c : cases) {
     const SigningTask task = Accepted(VerifySignRequest(*c.body, c.version, c.rules, {}, Now()));
-    EXPECT_EQ(*aws::Base64Decode(task.policy_base64), *c.body);
+    EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), *c.body);
   }
 }
 

@@ -27,11 +27,10 @@ TEST(PolicyVerifierTest, DocumentV2BodyIsSignedAsIs) {
   const SigningTask task = Accepted(Policy(kPolicyV2, SignatureVersion::kV2, DocRules()));
   EXPECT_EQ(task.kind, SigningTask::Kind::kPolicy);
   EXPECT_EQ(task.version, SignatureVersion::kV2);
-  EXPECT_EQ(task.policy_base64, aws::Base64Encode(kPolicyV2));
-  EXPECT_EQ(task.string_to_sign, task.policy_base64);
+  EXPECT_EQ(task.string_to_sign, aws::Base64Encode(kPolicyV2));
   EXPECT_TRUE(
-      task.policy_base64.starts_with("eyJleHBpcmF0aW9uIjoiMjAyNC0wNS0wMVQxMjowNTowMC4wMDBa"));
-  EXPECT_TRUE(task.policy_base64.ends_with("XV19"));
+      task.string_to_sign.starts_with("eyJleHBpcmF0aW9uIjoiMjAyNC0wNS0wMVQxMjowNTowMC4wMDBa"));
+  EXPECT_TRUE(task.string_to_sign.ends_with("XV19"));
   EXPECT_EQ(task.key, std::string(kUuid) + ".jpg");
   EXPECT_EQ(task.scope_day, "");
   EXPECT_FALSE(task.operation.has_value());
@@ -41,8 +40,7 @@ TEST(PolicyVerifierTest, DocumentV2BodyIsSignedAsIs) {
 TEST(PolicyVerifierTest, DocumentV4BodyIsSignedAsIs) {
   const SigningTask task = Accepted(Policy(kPolicyV4, SignatureVersion::kV4, DocRules()));
   EXPECT_EQ(task.version, SignatureVersion::kV4);
-  EXPECT_EQ(task.policy_base64, aws::Base64Encode(kPolicyV4));
-  EXPECT_EQ(task.string_to_sign, task.policy_base64);
+  EXPECT_EQ(task.string_to_sign, aws::Base64Encode(kPolicyV4));
   EXPECT_EQ(task.scope_day, "20240501");
   EXPECT_EQ(task.region, "eu-west-1");
   EXPECT_EQ(SignV4(task), "2aef136a1afbc770687ff6bbf2b45af9b85d94da98afaa3923918fb43f1aea9f");
@@ -50,19 +48,19 @@ TEST(PolicyVerifierTest, DocumentV4BodyIsSignedAsIs) {
 
 TEST(PolicyVerifierTest, DocumentMinimalBodyIsSignedAsIs) {
   const SigningTask task = Accepted(Policy(kPolicyV2Minimal, SignatureVersion::kV2, DocRules()));
-  EXPECT_EQ(task.policy_base64, aws::Base64Encode(kPolicyV2Minimal));
+  EXPECT_EQ(task.string_to_sign, aws::Base64Encode(kPolicyV2Minimal));
 }
 
 TEST(PolicyVerifierTest, DocumentPrefixedKeyBodiesAreSignedAsIs) {
   const SigningTask v2 =
       Accepted(Policy(kPolicyV2Prefixed, SignatureVersion::kV2, PrefixedAnyRules()));
-  EXPECT_EQ(v2.policy_base64, aws::Base64Encode(kPolicyV2Prefixed));
+  EXPECT_EQ(v2.string_to_sign, aws::Base64Encode(kPolicyV2Prefixed));
   EXPECT_EQ(v2.key, "uploads/test file+1.jpg");
   EXPECT_EQ(SignV2(v2.string_to_sign), "T9i7D0gTR/IfeT92WuYK/kcyJdU=");
 
   const SigningTask v4 =
       Accepted(Policy(kPolicyV4Prefixed, SignatureVersion::kV4, PrefixedAnyRules()));
-  EXPECT_EQ(v4.policy_base64, aws::Base64Encode(kPolicyV4Prefixed));
+  EXPECT_EQ(v4.string_to_sign, aws::Base64Encode(kPolicyV4Prefixed));
   EXPECT_EQ(v4.region, "us-east-1");
   EXPECT_EQ(SignV4(v4), "1421427d98ce854ceeb97d46c6c48dde29ac7f1251b777eaff395dad240c6dc3");
 }
@@ -71,7 +69,7 @@ TEST(PolicyVerifierTest, IframeBodyIsSignedWithTheProfileSizeRangeAdded) {
   const SigningTask task = Accepted(Policy(kPolicyV4Iframe, SignatureVersion::kV4, IframeRules()));
   const std::string expected =
       Replace(kPolicyV4Iframe, "}]}", R"(},["content-length-range","1","20000000"]]})");
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), expected);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), expected);
   EXPECT_EQ(task.region, "us-east-1");
 }
 
@@ -96,7 +94,7 @@ TEST(PolicyVerifierTest, MissingRangeIsAddedLastFromTheProfile) {
   const std::string body =
       Replace(kPolicyV2Minimal, R"(,["content-length-range","1","20000000"])", "");
   const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, rules));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64),
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign),
             Replace(body, "}]}", R"(},["content-length-range","0","5000"]]})"));
 }
 
@@ -111,17 +109,17 @@ TEST(PolicyVerifierTest, AddedRangeIsSerialisedFromLiveDataAndReverifies) {
       R"({"key":"a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.jpg"},)"
       R"({"x-amz-meta-qqfilename":"my%20photo%20(1).jpg"}]})";
   const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, DocRules()));
-  const std::string signed_policy = *aws::Base64Decode(task.policy_base64);
+  const std::string signed_policy = *aws::Base64Decode(task.string_to_sign);
   EXPECT_EQ(signed_policy, Replace(body, "}]}", R"(},["content-length-range","1","20000000"]]})"));
-  EXPECT_EQ(Accepted(Policy(signed_policy, SignatureVersion::kV2, DocRules())).policy_base64,
-            task.policy_base64);
+  EXPECT_EQ(Accepted(Policy(signed_policy, SignatureVersion::kV2, DocRules())).string_to_sign,
+            task.string_to_sign);
 }
 
 TEST(PolicyVerifierTest, RangeBoundsAsJsonNumbersStayNumbers) {
   const std::string body = Replace(kPolicyV2Minimal, R"(["content-length-range","1","20000000"])",
                                    R"(["content-length-range",1,20000000])");
   const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, DocRules()));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), body);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), body);
 }
 
 TEST(PolicyVerifierTest, MemberOrderIsKept) {
@@ -129,21 +127,21 @@ TEST(PolicyVerifierTest, MemberOrderIsKept) {
   const std::string body = "{" + conditions.substr(0, conditions.size() - 1) +
                            R"(,"expiration":"2024-05-01T12:05:00.000Z"})";
   const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, DocRules()));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), body);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), body);
 }
 
 TEST(PolicyVerifierTest, WhitespaceIsNotSigned) {
   const std::string spaced =
       Replace(kPolicyV2Minimal, R"({"acl":"private"},)", "{ \"acl\" : \"private\" } ,\n");
   const SigningTask task = Accepted(Policy(spaced, SignatureVersion::kV2, DocRules()));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), kPolicyV2Minimal);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), kPolicyV2Minimal);
 }
 
 TEST(PolicyVerifierTest, HeaderLikeNamesAreCaseInsensitiveAndKeptAsReceived) {
   std::string body = Replace(kPolicyV2Minimal, R"("Content-Type")", R"("content-type")");
   body = Replace(body, R"("x-amz-meta-qqfilename")", R"("X-Amz-Meta-QQFilename")");
   const SigningTask task = Accepted(Policy(body, SignatureVersion::kV2, DocRules()));
-  EXPECT_EQ(*aws::Base64Decode(task.policy_base64), body);
+  EXPECT_EQ(*aws::Base64Decode(task.string_to_sign), body);
   // Form-field names are exact: "Key" is not "key".
   EXPECT_EQ(RuleOf(Policy(Replace(kPolicyV2Minimal, R"("key")", R"("Key")"), SignatureVersion::kV2,
                           DocRules())),
@@ -155,7 +153,7 @@ TEST(PolicyVerifierTest, OptionalConditionsMayBeAbsent) {
   const std::string body =
       R"({"expiration":"2024-05-01T12:05:00.000Z","conditions":[{"bucket":"mybucket"},{"key":"a5d3c3c2-5b1e-4c43-9f1e-2d0c8a7b6e41.png"},{"Content-Type":"image/png"},["content-length-range","1","20000000"]]})";
   EXPECT_EQ(
-      *aws::Base64Decode(Accepted(Policy(body, SignatureVersion::kV2, DocRules())).policy_base64),
+      *aws::Base64Decode(Accepted(Policy(body, SignatureVersion::kV2, DocRules())).string_to_sign),
       body);
 }
 
