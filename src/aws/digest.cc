@@ -35,45 +35,42 @@ namespace {
 }
 
 // What HMAC needs of a hash: its state type, block and digest sizes, and the three steps.
-struct Sha256Hash {
-  using State = SHA256_CTX;
-  static constexpr std::size_t kBlockBytes = SHA256_CBLOCK;
-  using Digest = Sha256Digest;
+template <typename StateType, std::size_t kBlock, typename DigestType, int (*kInit)(StateType*),
+          int (*kUpdate)(StateType*, const void*, std::size_t),
+          int (*kFinal)(unsigned char*, StateType*)>
+struct HashFunctions {
+  using State = StateType;
+  using Digest = DigestType;
+  static constexpr std::size_t kBlockBytes = kBlock;
   static void Init(State& state) {
-    if (SHA256_Init(&state) != 1) OpenSslFailure("SHA256_Init");
+    if (kInit(&state) != 1) OpenSslFailure("SHA init");
   }
   static void Update(State& state, const void* data, std::size_t size) {
-    if (SHA256_Update(&state, data, size) != 1) OpenSslFailure("SHA256_Update");
+    if (kUpdate(&state, data, size) != 1) OpenSslFailure("SHA update");
   }
   static void Final(State& state, Digest& out) {
-    if (SHA256_Final(out.data(), &state) != 1) OpenSslFailure("SHA256_Final");
+    if (kFinal(out.data(), &state) != 1) OpenSslFailure("SHA final");
   }
 };
+using Sha256Hash = HashFunctions<SHA256_CTX, SHA256_CBLOCK, Sha256Digest, SHA256_Init,
+                                 SHA256_Update, SHA256_Final>;
+using Sha1Hash = HashFunctions<SHA_CTX, SHA_CBLOCK, Sha1Digest, SHA1_Init, SHA1_Update, SHA1_Final>;
 
-struct Sha1Hash {
-  using State = SHA_CTX;
-  static constexpr std::size_t kBlockBytes = SHA_CBLOCK;
-  using Digest = Sha1Digest;
-  static void Init(State& state) {
-    if (SHA1_Init(&state) != 1) OpenSslFailure("SHA1_Init");
-  }
-  static void Update(State& state, const void* data, std::size_t size) {
-    if (SHA1_Update(&state, data, size) != 1) OpenSslFailure("SHA1_Update");
-  }
-  static void Final(State& state, Digest& out) {
-    if (SHA1_Final(out.data(), &state) != 1) OpenSslFailure("SHA1_Final");
-  }
-};
-
+// The digest of `data` hashed on from `state` (a copy, wiped once used: it may be keyed).
 template <typename Hash>
-typename Hash::Digest Digest(std::string_view data) {
-  typename Hash::State state;
-  Hash::Init(state);
+typename Hash::Digest HashOn(typename Hash::State state, std::string_view data) {
   Hash::Update(state, data.data(), data.size());
   typename Hash::Digest out{};
   Hash::Final(state, out);
   OPENSSL_cleanse(&state, sizeof state);
   return out;
+}
+
+template <typename Hash>
+typename Hash::Digest Digest(std::string_view data) {
+  typename Hash::State state;
+  Hash::Init(state);
+  return HashOn<Hash>(state, data);
 }
 
 // The hash states after the inner and outer padded key: all that a MAC under the key needs.
@@ -103,16 +100,9 @@ struct KeyedState {
   }
 
   typename Hash::Digest Mac(std::string_view data) const {
-    typename Hash::State state = inner;
-    Hash::Update(state, data.data(), data.size());
-    typename Hash::Digest inner_digest{};
-    Hash::Final(state, inner_digest);
-    state = outer;
-    Hash::Update(state, inner_digest.data(), inner_digest.size());
-    typename Hash::Digest out{};
-    Hash::Final(state, out);
-    OPENSSL_cleanse(&state, sizeof state);
-    return out;
+    const typename Hash::Digest inner_digest = HashOn<Hash>(inner, data);
+    return HashOn<Hash>(outer,
+                        {reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size()});
   }
 };
 
