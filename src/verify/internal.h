@@ -123,8 +123,8 @@ class RequestJson {
   static constexpr std::size_t kStackBytes = 2048;
   static constexpr std::size_t kSpillChunkBytes = std::size_t{16} * 1024;
   static constexpr std::size_t kParseStackBytes = 1024;  // the initial size, as RapidJSON's default
-  alignas(16) char text_buffer_[kTextBytes];  // aligned for RapidJSON's SSE2 scans (json_strict.cc)
-  std::string large_text_;                    // the copy when the body does not fit text_buffer_
+  char text_buffer_[kTextBytes];
+  std::string large_text_;  // the copy when the body does not fit text_buffer_
   alignas(std::max_align_t) char value_buffer_[kValueBytes];
   alignas(std::max_align_t) char stack_buffer_[kStackBytes];
   rapidjson::MemoryPoolAllocator<> values_;
@@ -219,12 +219,11 @@ struct PolicyDocument {
 // end of what it wrote.
 constexpr std::size_t JsonStringBound(std::size_t size) { return 6 * size + 2; }
 char* WriteJsonString(char* out, std::string_view text);
-// Compact JSON as JSON.stringify writes it for the same members in the same order, written at
-// `out` (room for SerializedPolicyBound(policy) bytes). Returns the end of what it wrote.
-std::size_t SerializedPolicyBound(const PolicyDocument& policy);
-char* WritePolicy(const PolicyDocument& policy, char* out);
-// The same as a string.
-std::string SerializePolicy(const PolicyDocument& policy);
+// Compact JSON as JSON.stringify writes it for the same members in the same order: written into
+// `scratch` when it has room for the longest the policy could be, else into `spill`; the result
+// views the one written.
+std::string_view SerializePolicy(const PolicyDocument& policy, std::span<char> scratch,
+                                 std::string& spill);
 
 // ---------------------------------------------------------------------------------------------
 // The verifiers behind the public entry points

@@ -50,20 +50,6 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
       }
     } else if (value->IsArray()) {
       for (const rapidjson::Value& element : value->GetArray()) pending.push_back(&element);
-    } else if (value->IsObject() && value->MemberCount() <= 2) {
-      // Every object of a policy (its conditions, the document itself) has one or two members:
-      // compared directly, without the list and its sort.
-      const auto first = value->MemberBegin();
-      for (auto member = first; member != value->MemberEnd(); ++member) {
-        if (check_strings && !text::IsValidUtf8(StringOf(member->name))) {
-          return Refuse("request.json.encoding", "a member name decodes to invalid UTF-8");
-        }
-        if (member != first && StringOf(member->name) == StringOf(first->name)) {
-          return Refuse("request.json.duplicate-key",
-                        "member " + Quote(StringOf(first->name)) + " repeated");
-        }
-        pending.push_back(&member->value);
-      }
     } else if (value->IsObject()) {
       names.clear();
       for (const auto& member : value->GetObject()) {
@@ -74,7 +60,8 @@ std::optional<Refusal> CheckTree(const rapidjson::Value& root, bool check_string
         names.push_back(name);
         pending.push_back(&member.value);
       }
-      std::sort(names.begin(), names.end());
+      // Two names are compared as they are (every object of a policy has one or two members).
+      if (names.size() > 2) std::sort(names.begin(), names.end());
       const auto duplicate = std::adjacent_find(names.begin(), names.end());
       if (duplicate != names.end()) {
         return Refuse("request.json.duplicate-key", "member " + Quote(*duplicate) + " repeated");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 
 #include "text/plain_prefix.h"
@@ -81,6 +82,9 @@ char* WriteJsonString(char* out, std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The longest the policy's JSON can be: every byte of every string escaped.
 std::size_t SerializedPolicyBound(const PolicyDocument& policy) {
   // {"expiration":...,"conditions":[...]} and per condition {"name":"value"}, or
   // ["name",min,max], and a comma.
@@ -134,10 +138,17 @@ char* WritePolicy(const PolicyDocument& policy, char* out) {
   return out;
 }
 
-std::string SerializePolicy(const PolicyDocument& policy) {
-  std::string out(SerializedPolicyBound(policy), '\0');
-  out.resize(static_cast<std::size_t>(WritePolicy(policy, out.data()) - out.data()));
-  return out;
+}  // namespace
+
+std::string_view SerializePolicy(const PolicyDocument& policy, std::span<char> scratch,
+                                 std::string& spill) {
+  const std::size_t bound = SerializedPolicyBound(policy);
+  char* out = scratch.data();
+  if (bound > scratch.size()) {
+    spill.resize(bound);
+    out = spill.data();
+  }
+  return {out, static_cast<std::size_t>(WritePolicy(policy, out) - out)};
 }
 
 }  // namespace s3upload::verify::internal

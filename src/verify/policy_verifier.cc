@@ -458,19 +458,11 @@ Verdict PolicyVerifier::Run(const rapidjson::Value& root) {
   SigningTask task;
   task.kind = SigningTask::Kind::kPolicy;
   task.version = version_;
-  // Written on the stack for any policy Fine Uploader sends, and encoded from there. (The bound
-  // assumes every byte escaped: a 600-byte policy needs room for ~4 KiB.)
-  std::array<char, 8192> json_buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): scratch
-  std::string large_json;
-  const std::size_t bound = SerializedPolicyBound(policy_);
-  char* json = json_buffer.data();
-  if (bound > json_buffer.size()) {
-    large_json.resize(bound);
-    json = large_json.data();
-  }
-  const char* json_end = WritePolicy(policy_, json);
-  task.string_to_sign =
-      aws::Base64Encode(std::string_view(json, static_cast<std::size_t>(json_end - json)));
+  // Written on the stack for any policy Fine Uploader sends, and encoded from there. (The room
+  // needed assumes every byte escaped: ~4 KiB for a 600-byte policy.)
+  std::array<char, 8192> scratch;  // NOLINT(cppcoreguidelines-pro-type-member-init): scratch
+  std::string spill;
+  task.string_to_sign = aws::Base64Encode(SerializePolicy(policy_, scratch, spill));
   task.key = std::string(*seen_.key);
   if (version_ == SignatureVersion::kV4) {
     task.scope_day = std::string(seen_.credential->day);

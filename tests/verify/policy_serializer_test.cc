@@ -2,6 +2,7 @@
 // are JSON.stringify's output for the same values (ECMA-262 QuoteJSONString), written out by hand.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 
 #include "verify/internal.h"
@@ -51,6 +52,17 @@ TEST(PolicySerializerTest, EveryByteAtEveryPositionOfALongRunIsEscapedAsAlone) {
   }
 }
 
+// Written into the spill string (no scratch) and into a scratch buffer: the same JSON.
+std::string Serialized(const internal::PolicyDocument& policy) {
+  std::string spill;
+  const std::string via_spill(internal::SerializePolicy(policy, {}, spill));
+  std::array<char, 4096> scratch{};
+  std::string unused;
+  EXPECT_EQ(internal::SerializePolicy(policy, scratch, unused), via_spill);
+  EXPECT_TRUE(unused.empty());
+  return via_spill;
+}
+
 TEST(PolicySerializerTest, DocumentLayout) {
   internal::PolicyDocument policy;
   policy.expiration = "2024-05-01T12:05:00.000Z";
@@ -58,15 +70,14 @@ TEST(PolicySerializerTest, DocumentLayout) {
   policy.conditions.push_back({false, "key", "a\"b", {}, {}});
   policy.conditions.push_back({true, "content-length-range", {}, {1, true}, {20, false}});
   EXPECT_EQ(
-      internal::SerializePolicy(policy),
+      Serialized(policy),
       R"({"expiration":"2024-05-01T12:05:00.000Z","conditions":[{"acl":"private"},{"key":"a\"b"},["content-length-range","1",20]]})");
   policy.expiration_first = false;
   EXPECT_EQ(
-      internal::SerializePolicy(policy),
+      Serialized(policy),
       R"({"conditions":[{"acl":"private"},{"key":"a\"b"},["content-length-range","1",20]],"expiration":"2024-05-01T12:05:00.000Z"})");
   policy.conditions.clear();
-  EXPECT_EQ(internal::SerializePolicy(policy),
-            R"({"conditions":[],"expiration":"2024-05-01T12:05:00.000Z"})");
+  EXPECT_EQ(Serialized(policy), R"({"conditions":[],"expiration":"2024-05-01T12:05:00.000Z"})");
 }
 
 // Through the verifier: values needing escapes come out as JSON.stringify would write them, even
