@@ -5,8 +5,8 @@
 //
 // Why: every request's answer, policy and log line pass through such a scan, and nearly all of
 // their bytes (a base64 policy is ~800 of them) are plain. With SSE2, which every x86-64 CPU has,
-// 16 bytes are classified per step (a text of 16 bytes or more entirely so); elsewhere a byte at a
-// time, with the same result.
+// 16 bytes are classified per step (a text of 8 bytes or more entirely so); elsewhere, and for
+// shorter texts, a byte at a time, with the same result.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -64,6 +64,21 @@ std::size_t PlainPrefixLength(std::string_view text) {
     // that is not plain is in the tail): no byte-at-a-time loop for a text of 16 bytes or more.
     const std::size_t last = text.size() - 16;
     const unsigned mask = block_at(last);
+    return mask == 0 ? text.size() : last + static_cast<std::size_t>(std::countr_zero(mask));
+  }
+  if (text.size() >= 8) {
+    // Likewise with 8-byte halves (most names and values of a policy are 8 to 15 bytes long): the
+    // first eight, then the last eight. The zeroed upper half of the register is not looked at.
+    const auto half_at = [&text](std::size_t at) {
+      return NotPlainMask<kLow, kHigh, kExcluded...>(
+                 _mm_loadl_epi64(reinterpret_cast<const __m128i*>(text.data() + at))) &
+             0xffU;
+    };
+    if (const unsigned mask = half_at(0); mask != 0) {
+      return static_cast<std::size_t>(std::countr_zero(mask));
+    }
+    const std::size_t last = text.size() - 8;
+    const unsigned mask = half_at(last);
     return mask == 0 ? text.size() : last + static_cast<std::size_t>(std::countr_zero(mask));
   }
 #endif

@@ -20,8 +20,9 @@ std::size_t Expected(std::string_view text) {
   return i;
 }
 
-// Every byte value at every position of texts of 0 to 40 plain bytes (so in the first and
-// second 16-byte block and in the tail), for one choice of plain bytes.
+// Every byte value at every position of texts of 0 to 40 plain bytes (so in both 8-byte halves of
+// a short text, in the first and second 16-byte block and in the tail), for one choice of plain
+// bytes.
 template <unsigned char kLow, unsigned char kHigh, char... kExcluded>
 void CheckEveryByteAtEveryPosition(char plain) {
   ASSERT_TRUE((IsPlainByte<kLow, kHigh, kExcluded...>(static_cast<unsigned char>(plain))));
