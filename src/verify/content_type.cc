@@ -3,6 +3,7 @@
 // "type/subtype", "type/*" or "*/*", case-insensitive on type and subtype. Parameters (";
 // charset=") are only accepted when an entry lists the same parameters with the same values: a
 // wildcard entry never admits parameters, so nothing unexpected rides along on an allowed type.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,10 +60,13 @@ bool IsSimpleQuotedString(std::string_view text) {
   return true;
 }
 
+// Views into the text parsed: a value is parsed on every request, and the allowlist's entries
+// with it, so nothing is copied or lower-cased; type, subtype and parameter names are compared
+// without case instead.
 struct MediaType {
-  std::string type;                                             // lower case
-  std::string subtype;                                          // lower case
-  std::vector<std::pair<std::string, std::string>> parameters;  // lower-case name, exact value
+  std::string_view type;
+  std::string_view subtype;
+  std::vector<std::pair<std::string_view, std::string_view>> parameters;  // name, exact value
 };
 
 // type "/" subtype *( *SP ";" *SP name "=" value ). Wildcards only when parsing allowlist entries.
@@ -81,7 +85,7 @@ std::optional<MediaType> ParseMediaType(std::string_view text, bool allow_wildca
       !(IsRestrictedName(type) && IsRestrictedName(subtype))) {
     return std::nullopt;
   }
-  MediaType media{ToLowerAscii(type), ToLowerAscii(subtype), {}};
+  MediaType media{type, subtype, {}};
   if (semicolon == std::string_view::npos) return media;
 
   std::string_view rest = text.substr(semicolon);
@@ -100,19 +104,24 @@ std::optional<MediaType> ParseMediaType(std::string_view text, bool allow_wildca
     const std::string_view name = parameter.substr(0, equals);
     const std::string_view value = parameter.substr(equals + 1);
     if (!IsToken(name) || !(IsToken(value) || IsSimpleQuotedString(value))) return std::nullopt;
-    media.parameters.emplace_back(ToLowerAscii(name), std::string(value));
+    media.parameters.emplace_back(name, value);
   }
   return media;
 }
 
 bool Matches(const MediaType& entry, const MediaType& candidate) {
   if (!entry.parameters.empty() || !candidate.parameters.empty()) {
-    return entry.type == candidate.type && entry.subtype == candidate.subtype &&
-           entry.parameters == candidate.parameters;
+    const auto same_parameter = [](const auto& a, const auto& b) {
+      return EqualsIgnoreCase(a.first, b.first) && a.second == b.second;
+    };
+    return EqualsIgnoreCase(entry.type, candidate.type) &&
+           EqualsIgnoreCase(entry.subtype, candidate.subtype) &&
+           std::equal(entry.parameters.begin(), entry.parameters.end(),
+                      candidate.parameters.begin(), candidate.parameters.end(), same_parameter);
   }
   if (entry.type == "*") return true;
-  if (entry.type != candidate.type) return false;
-  return entry.subtype == "*" || entry.subtype == candidate.subtype;
+  if (!EqualsIgnoreCase(entry.type, candidate.type)) return false;
+  return entry.subtype == "*" || EqualsIgnoreCase(entry.subtype, candidate.subtype);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Object properties a client may ask for, whether as POST policy conditions or as headers of a
 // multipart initiate: canned ACL, storage class, server-side encryption and user metadata. Both
 // paths create the same object, so they share the same rules; only the rule family differs.
+#include <algorithm>
 #include <string>
 
 #include "verify/internal.h"
@@ -48,13 +49,16 @@ std::optional<Refusal> RefuseSseVariant(std::string_view family, std::string_vie
 }
 
 std::optional<Refusal> MetadataBudget::Add(std::string_view name, std::string_view value) {
-  const std::string lower = ToLowerAscii(name);
-  if (!Contains(rules_.metadata_names, lower)) {
+  // The allowed names are lower case; compared without a lower-cased copy of the name.
+  const bool allowed =
+      std::any_of(rules_.metadata_names.begin(), rules_.metadata_names.end(),
+                  [name](const std::string& listed) { return EqualsIgnoreCase(listed, name); });
+  if (!allowed) {
     return Refuse(Rule(family_, "meta.name"),
-                  "metadata " + Quote("x-amz-meta-" + lower) + " is not allowed");
+                  "metadata " + Quote("x-amz-meta-" + ToLowerAscii(name)) + " is not allowed");
   }
   // S3 counts the UTF-8 bytes of every name (without the prefix) and value.
-  used_ += lower.size() + value.size();
+  used_ += name.size() + value.size();
   if (used_ > rules_.max_metadata_bytes) {
     return Refuse(Rule(family_, "meta.size"),
                   "metadata exceeds " + std::to_string(rules_.max_metadata_bytes) + " bytes");

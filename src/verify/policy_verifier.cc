@@ -1,6 +1,7 @@
 // POST policy documents (protocol sections 3.2, 11.5-11.11). Every condition is parsed into a name
 // and a value and checked by the one rule for that name; a name without a rule is refused. The
 // verified conditions, not the received bytes, are what gets serialised and signed.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -39,27 +40,34 @@ enum class Field {
   kUnknown,
 };
 
-// Compared without lower-casing a copy of the name first: every condition is classified, and most
-// names are longer than a string's inline buffer.
+// Every condition is classified. Header-like names are compared as a lower-case copy of their
+// first bytes, on the stack, rather than without case against each known name in turn (a dozen
+// comparisons of names that share their length and their "x-amz-" prefix).
 Field Classify(std::string_view name) {
   if (name == "acl") return Field::kAcl;
   if (name == "bucket") return Field::kBucket;
   if (name == "key") return Field::kKey;
   if (name == "success_action_status") return Field::kSuccessActionStatus;
   if (name == "success_action_redirect") return Field::kSuccessActionRedirect;
-  if (EqualsIgnoreCase(name, "content-type")) return Field::kContentType;
-  if (EqualsIgnoreCase(name, "cache-control") || EqualsIgnoreCase(name, "content-disposition") ||
-      EqualsIgnoreCase(name, "content-encoding")) {
-    return Field::kObjectHeader;
+  // Longer than every name and prefix below, so a longer name can only match a prefix.
+  std::array<char, 32> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): written next
+  const std::size_t size = std::min(name.size(), buffer.size());
+  for (std::size_t i = 0; i < size; ++i) buffer[i] = ToLowerAscii(name[i]);
+  const std::string_view lower(buffer.data(), size);
+  if (size == name.size()) {
+    if (lower == "content-type") return Field::kContentType;
+    if (lower == "cache-control" || lower == "content-disposition" || lower == "content-encoding") {
+      return Field::kObjectHeader;
+    }
+    if (lower == "x-amz-storage-class") return Field::kStorageClass;
+    if (lower == "x-amz-server-side-encryption") return Field::kServerSideEncryption;
+    if (lower == "x-amz-security-token") return Field::kSecurityToken;
+    if (lower == "x-amz-algorithm") return Field::kAlgorithm;
+    if (lower == "x-amz-credential") return Field::kCredential;
+    if (lower == "x-amz-date") return Field::kDate;
   }
-  if (EqualsIgnoreCase(name, "x-amz-storage-class")) return Field::kStorageClass;
-  if (EqualsIgnoreCase(name, "x-amz-server-side-encryption")) return Field::kServerSideEncryption;
-  if (StartsWithIgnoreCase(name, "x-amz-server-side-encryption-")) return Field::kSseVariant;
-  if (EqualsIgnoreCase(name, "x-amz-security-token")) return Field::kSecurityToken;
-  if (EqualsIgnoreCase(name, "x-amz-algorithm")) return Field::kAlgorithm;
-  if (EqualsIgnoreCase(name, "x-amz-credential")) return Field::kCredential;
-  if (EqualsIgnoreCase(name, "x-amz-date")) return Field::kDate;
-  if (StartsWithIgnoreCase(name, "x-amz-meta-")) return Field::kMetadata;
+  if (lower.starts_with("x-amz-server-side-encryption-")) return Field::kSseVariant;
+  if (lower.starts_with("x-amz-meta-")) return Field::kMetadata;
   return Field::kUnknown;
 }
 

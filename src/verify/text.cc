@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -31,6 +32,26 @@ std::string ToLowerAscii(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = ToLowerAscii(c);
   return out;
+}
+
+bool EqualsIgnoreCaseSameSize(const char* a, const char* b, std::size_t size) {
+  if (size < 8) {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
+    }
+    return true;
+  }
+  const auto differ_at = [a, b](std::size_t i) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a + i, sizeof x);
+    std::memcpy(&y, b + i, sizeof y);
+    return ToLowerAscii8(x) != ToLowerAscii8(y);
+  };
+  for (std::size_t i = 0; i + 8 < size; i += 8) {
+    if (differ_at(i)) return false;
+  }
+  return !differ_at(size - 8);  // the last eight, overlapping bytes already compared
 }
 
 bool Contains(const std::vector<std::string>& list, std::string_view value) {
