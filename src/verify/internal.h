@@ -124,6 +124,13 @@ class RequestJson {
 std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json);
 // The same into a plain document (tests).
 std::optional<Refusal> ParseStrictJson(std::string_view text, rapidjson::Document& doc);
+// Reads `text` (`size` bytes and a NUL after them, decoded in place) into `doc` if it is compact
+// JSON: an object at the top, no whitespace, no true/false/null, numbers only as non-negative
+// integers below 2^64, no \u escapes, at most kMaxJsonDepth levels, no name twice in an object
+// (and at most 16 members). Returns false for anything else, leaving `doc` as it was and `text`
+// partly decoded; when it returns true, `doc` holds what RapidJSON's in-situ parse of the same
+// text builds.
+bool ReadCompactJson(char* text, std::size_t size, RequestJson::Document& doc);
 
 // The bytes of a string value (which may contain NUL bytes from "\u0000").
 inline std::string_view StringOf(const rapidjson::Value& value) {

@@ -1,11 +1,13 @@
 // Strict JSON for signature requests. The raw text is checked first (UTF-8, no NUL, no byte order
-// mark). RapidJSON then parses it through json/depth_limit.h, which ends the parse at the level
-// after kMaxJsonDepth (the bound the auth/ reader shares). RapidJSON's recursive reader is used: it
-// runs fewer instructions than its iterative one, and its recursion goes no deeper than the handler
-// lets the document go (a refused StartObject/StartArray ends the parse before the reader
-// descends), which is kMaxJsonDepth levels. The rest is checked here, also iteratively: duplicate
-// keys (RapidJSON keeps both, and which one a reader sees differs between parsers - the classic way
-// to make a verifier and a signer disagree) and strings whose escapes decode to invalid UTF-8.
+// mark). Compact JSON, what JSON.stringify writes (every Fine Uploader body), is then read into the
+// document by json_compact.cc; any other text RapidJSON parses through json/depth_limit.h, which
+// ends the parse at the level after kMaxJsonDepth (the bound the auth/ reader shares). RapidJSON's
+// recursive reader is used: it runs fewer instructions than its iterative one, and its recursion
+// goes no deeper than the handler lets the document go (a refused StartObject/StartArray ends the
+// parse before the reader descends), which is kMaxJsonDepth levels. The rest is checked here, also
+// iteratively: duplicate keys (RapidJSON keeps both, and which one a reader sees differs between
+// parsers - the classic way to make a verifier and a signer disagree) and strings whose escapes
+// decode to invalid UTF-8.
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -129,6 +131,11 @@ std::optional<Refusal> ParseStrictJson(std::string_view text, RequestJson& json)
   }
   std::memcpy(copy, text.data(), text.size());
   copy[text.size()] = '\0';
+  // Compact JSON, without \u escapes or duplicate names, is read without RapidJSON's reader
+  // (json_compact.cc), and needs no second look.
+  if (ReadCompactJson(copy, text.size(), json.doc_)) return std::nullopt;
+  // That reader may have decoded escapes in place before it gave up: RapidJSON gets a new copy.
+  std::memcpy(copy, text.data(), text.size());
   rapidjson::InsituStringStream stream(copy);
   return ParseChecked<kParseFlags | rapidjson::kParseInsituFlag>(json.doc_, stream, text,
                                                                  &json.stack_);

@@ -10,10 +10,16 @@
 namespace s3upload::verify::verify_test {
 namespace {
 
+// Both ways in, which must agree: into a plain document (RapidJSON alone), and into a request's
+// (where compact text is read by json_compact.cc).
 std::string JsonRule(std::string_view text) {
   rapidjson::Document doc;
   const std::optional<Refusal> refusal = internal::ParseStrictJson(text, doc);
-  return refusal ? refusal->rule : "<accepted>";
+  const std::string rule = refusal ? refusal->rule : "<accepted>";
+  internal::RequestJson json;
+  const std::optional<Refusal> request_refusal = internal::ParseStrictJson(text, json);
+  EXPECT_EQ(request_refusal ? request_refusal->rule : "<accepted>", rule) << text;
+  return rule;
 }
 
 std::string BodyRule(std::string_view body) {
