@@ -9,6 +9,11 @@
 // - the key passes CheckKey for the caller; a v4 scope names the profile's region and a real day;
 // - VerifyPolicy on the raw body agrees with VerifySignRequest;
 // - the signature has the shape of its version.
+// And on every body: the compact-JSON reader (verify/json_compact.cc) declines it, or builds the
+// document the strict RapidJSON parse builds (compared as written back by RapidJSON's Writer).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,6 +24,7 @@
 #include "fuzz_support.h"
 #include "s3upload/aws.h"
 #include "s3upload/verify.h"
+#include "verify/internal.h"
 
 namespace {
 
@@ -100,6 +106,33 @@ void CheckAccepted(const verify::SigningTask& task, std::string_view body,
   CheckSignature(task);
 }
 
+template <typename Value>
+std::string Written(const Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+void CheckCompactReader(std::string_view body) {
+  std::string text(body);
+  text.push_back('\0');
+  rapidjson::MemoryPoolAllocator<> values;
+  rapidjson::MemoryPoolAllocator<> stack;
+  verify::internal::RequestJson::Document compact(&values, 1024, &stack);
+  if (!verify::internal::ReadCompactJson(text.data(), body.size(), compact)) {
+    S3US_FUZZ_CHECK(compact.IsNull());
+    return;
+  }
+  rapidjson::Document strict;
+  if (const auto refusal = verify::internal::ParseStrictJson(body, strict)) {
+    // Only the text-level checks that run before either reader (UTF-8, NUL, byte order mark).
+    S3US_FUZZ_CHECK(refusal->rule == "request.json");
+    return;
+  }
+  S3US_FUZZ_CHECK(Written(compact) == Written(strict));
+}
+
 void Run(std::string_view body, verify::SignatureVersion version, const Profile& profile) {
   const verify::Verdict verdict =
       verify::VerifySignRequest(body, version, profile.rules, profile.caller, fuzz::Now());
@@ -128,6 +161,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = fuzz::AsText(data, size);
+  CheckCompactReader(body);
   for (const Profile* profile : {&g_setup->doc, &g_setup->user}) {
     Run(body, verify::SignatureVersion::kV2, *profile);
     Run(body, verify::SignatureVersion::kV4, *profile);
