@@ -59,9 +59,6 @@ bool EqualsIgnoreCaseSameSize(const char* a, const char* b, std::size_t size);
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && EqualsIgnoreCaseSameSize(a.data(), b.data(), a.size());
 }
-inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
-}
 bool Contains(const std::vector<std::string>& list, std::string_view value);
 
 // A decimal number as S3 writes sizes: digits only, no sign, no leading zero (except "0" itself),
