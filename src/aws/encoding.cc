@@ -20,8 +20,9 @@ namespace {
 constexpr std::array<std::array<char, 2>, 256> MakeHexPairs() {
   constexpr char kHexDigits[] = "0123456789abcdef";
   std::array<std::array<char, 2>, 256> pairs{};
-  for (std::size_t v = 0; v < pairs.size(); ++v)
+  for (std::size_t v = 0; v < pairs.size(); ++v) {
     pairs[v] = {kHexDigits[v >> 4], kHexDigits[v & 15]};
+  }
   return pairs;
 }
 constexpr std::array<std::array<char, 2>, 256> kHexPairs = MakeHexPairs();
@@ -50,7 +51,7 @@ constexpr std::array<std::array<char, 2>, 4096> kBase64Pairs = MakeBase64Pairs()
 // Encodes 12 bytes into 16 characters per step, 16 bytes at a time (the last four are read, not
 // used), while at least 16 are left; returns how many bytes it encoded, a multiple of 3. Every
 // x86-64 CPU of the last fifteen years has SSSE3, but the baseline does not promise it, so the
-// caller checks. (Wojciech Mula's method: one shuffle lays each 3-byte group out as two 16-bit
+// caller checks. (Wojciech Muła's method: one shuffle lays each 3-byte group out as two 16-bit
 // words, two multiplies move the four 6-bit indices into their own bytes, and one more shuffle
 // maps each index's range to the offset that turns it into its character.)
 __attribute__((target("ssse3"))) std::size_t Base64EncodeBlocks(std::string_view bytes, char* to) {

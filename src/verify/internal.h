@@ -237,6 +237,7 @@ struct RestHeader {
 
 // The lists a REST verifier builds take their memory from the verifier's stack frame (a string of
 // a dozen lines needs a few hundred bytes); only an unusually long string reaches the heap.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): buffer_ is scratch, see below
 class RestScratch {
  public:
   RestScratch() = default;
