@@ -53,13 +53,14 @@ constexpr std::uint64_t ToLowerAscii8(std::uint64_t bytes) {
 }
 // Two texts of the same size: the ASCII letters compared without case, eight bytes at a time.
 bool EqualsIgnoreCaseSameSize(const char* a, const char* b, std::size_t size);
-// Inline only up to the size comparison: the classification of every policy condition and REST
-// header, and the duplicate check of every name, run through chains of these, and most calls end
-// there.
+// Inline only up to the size comparison: the duplicate check of every policy condition and the
+// allowlists (extensions, media types, metadata names) run through chains of these, and most calls
+// end there.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && EqualsIgnoreCaseSameSize(a.data(), b.data(), a.size());
 }
 bool Contains(const std::vector<std::string>& list, std::string_view value);
+bool ContainsIgnoringCase(const std::vector<std::string>& list, std::string_view value);
 
 // A decimal number as S3 writes sizes: digits only, no sign, no leading zero (except "0" itself),
 // no overflow. nullopt otherwise.

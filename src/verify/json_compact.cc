@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "text/plain_prefix.h"
@@ -164,21 +165,16 @@ class CompactReader {
     return {start, length};
   }
 
-  // Digits only; no leading zero (except "0" itself), no fraction or exponent, no overflow.
+  // Digits only, read as S3 writes sizes (ParseDecimal: no leading zero except "0" itself, no
+  // overflow). A fraction or an exponent after them is declined by the caller, which expects
+  // ',', ']' or '}' there.
   bool ReadNumber() {
     const std::size_t first = at_;
-    std::uint64_t value = 0;
-    while (at_ < size_ && IsDigit(text_[at_])) {
-      const auto digit = static_cast<std::uint64_t>(text_[at_] - '0');
-      if (value > (UINT64_MAX - digit) / 10) return false;
-      value = value * 10 + digit;
-      ++at_;
-    }
-    const std::size_t digits = at_ - first;
-    if (digits == 0 || (digits > 1 && text_[first] == '0')) return false;
-    const char next = Peek();
-    if (next == '.' || next == 'e' || next == 'E') return false;
-    handler_.Uint64(value);  // the same value, flags included, as RapidJSON's Uint below 2^32
+    while (at_ < size_ && IsDigit(text_[at_])) ++at_;
+    const std::optional<std::uint64_t> value =
+        ParseDecimal(std::string_view(text_ + first, at_ - first));
+    if (!value) return false;
+    handler_.Uint64(*value);  // the same value, flags included, as RapidJSON's Uint below 2^32
     return true;
   }
 

@@ -74,10 +74,9 @@ ShapeResult MatchShape(std::string_view name, KeyRules::Shape shape, const KeyRu
       const std::string_view extension = name.substr(37);
       if (!IsExtensionSyntax(extension)) return ShapeResult::kBadExtension;
       if (rules.extensions.empty()) return ShapeResult::kMatch;
-      for (const std::string& allowed : rules.extensions) {
-        if (internal::EqualsIgnoreCase(allowed, extension)) return ShapeResult::kMatch;
-      }
-      return ShapeResult::kBadExtension;
+      return internal::ContainsIgnoringCase(rules.extensions, extension)
+                 ? ShapeResult::kMatch
+                 : ShapeResult::kBadExtension;
     }
   }
   return ShapeResult::kNoMatch;

@@ -1,7 +1,6 @@
 // Object properties a client may ask for, whether as POST policy conditions or as headers of a
 // multipart initiate: canned ACL, storage class, server-side encryption and user metadata. Both
 // paths create the same object, so they share the same rules; only the rule family differs.
-#include <algorithm>
 #include <string>
 
 #include "verify/internal.h"
@@ -50,10 +49,7 @@ std::optional<Refusal> RefuseSseVariant(std::string_view family, std::string_vie
 
 std::optional<Refusal> MetadataBudget::Add(std::string_view name, std::string_view value) {
   // The allowed names are lower case; compared without a lower-cased copy of the name.
-  const bool allowed =
-      std::any_of(rules_.metadata_names.begin(), rules_.metadata_names.end(),
-                  [name](const std::string& listed) { return EqualsIgnoreCase(listed, name); });
-  if (!allowed) {
+  if (!ContainsIgnoringCase(rules_.metadata_names, name)) {
     return Refuse(Rule(family_, "meta.name"),
                   "metadata " + Quote("x-amz-meta-" + ToLowerAscii(name)) + " is not allowed");
   }

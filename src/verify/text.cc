@@ -58,6 +58,12 @@ bool Contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+bool ContainsIgnoringCase(const std::vector<std::string>& list, std::string_view value) {
+  return std::any_of(list.begin(), list.end(), [value](const std::string& listed) {
+    return EqualsIgnoreCase(listed, value);
+  });
+}
+
 std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
   if (text.empty() || (text.size() > 1 && text[0] == '0')) return std::nullopt;
   std::uint64_t value = 0;

@@ -1,17 +1,16 @@
 // json_compact.cc: the compact-JSON reader either declines a text or builds exactly the document
 // RapidJSON's in-situ parse builds from it. Checked on hand-picked texts, on every Fine Uploader
-// body of the shared vectors, and on every single-byte deletion, insertion and replacement of
-// those (hundreds of thousands of texts, most of them broken JSON).
+// body of the protocol document, and on every single-byte deletion, insertion and replacement of
+// those (over a hundred thousand texts, most of them broken JSON).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "verify/internal.h"
+#include "verify/verify_test_support.h"
 
 namespace s3upload::verify::internal {
 namespace {
@@ -99,18 +98,15 @@ bool Reads(const std::string& text) {
   return read;
 }
 
-std::vector<std::string> VectorBodies() {
-  std::ifstream in(S3US_TEST_DATA_DIR "/fineuploader/vectors.json", std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document doc;
-  doc.Parse(text.str().c_str());
-  std::vector<std::string> bodies;
-  if (!doc.IsArray()) return bodies;
-  for (const auto& entry : doc.GetArray()) {
-    if (entry.HasMember("body") && entry["body"].IsString()) {
-      bodies.emplace_back(entry["body"].GetString(), entry["body"].GetStringLength());
-    }
+// The protocol document's bodies (verify_test_support.h, the same as the vectors file's).
+std::vector<std::string> FineUploaderBodies() {
+  using namespace verify_test;
+  std::vector<std::string> bodies = {kPolicyV2,       kPolicyV4,         kPolicyV2Minimal,
+                                     kPolicyV4Iframe, kPolicyV2Prefixed, kPolicyV4Prefixed};
+  for (const std::string* headers :
+       {&kV2Initiate, &kV2Part1, &kV2Part2, &kV2Complete, &kV2Abort, &kV4Initiate, &kV4Part1,
+        &kV4Part2, &kV4Complete, &kV4Abort, &kAwsGetExample}) {
+    bodies.push_back(verify_test::RestBody(*headers));
   }
   return bodies;
 }
@@ -176,7 +172,7 @@ TEST(CompactJsonTest, DeclinesEverythingElse) {
 }
 
 TEST(CompactJsonTest, ReadsEveryFineUploaderBody) {
-  const std::vector<std::string> bodies = VectorBodies();
+  const std::vector<std::string> bodies = FineUploaderBodies();
   ASSERT_GE(bodies.size(), 10u);
   for (const std::string& body : bodies) EXPECT_TRUE(Reads(body)) << body;
 }
@@ -190,7 +186,7 @@ TEST(CompactJsonTest, EveryOneByteChangeOfABodyIsReadAsRapidJsonReadsItOrDecline
     ASSERT_TRUE(ReadsAsRapidJson(text, was_read));
     ++(was_read ? read : declined);
   };
-  for (const std::string& body : VectorBodies()) {
+  for (const std::string& body : FineUploaderBodies()) {
     for (std::size_t at = 0; at <= body.size(); ++at) {
       if (at < body.size()) check(body.substr(0, at) + body.substr(at + 1));
       for (const char byte : bytes) {
